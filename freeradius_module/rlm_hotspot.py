@@ -1,0 +1,103 @@
+"""Hooks loaded by FreeRADIUS's rlm_python3 (raddb/mods-enabled/python3).
+
+Thin: it turns the request tuple into an :class:`AccessRequest`, parses the state
+that rlm_sql fetched (request:Tmp-String-0) and asks :func:`hotspot.policy.authorize`.
+No I/O here: Debian's 3.2.1 runs every Python call under one mutex, so a database
+round trip in Python would serialise the whole server (see bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+try:  # inside FreeRADIUS this is a built-in module
+    import radiusd  # type: ignore[import-not-found]
+except ImportError:  # imported by tests outside the server
+    radiusd = None
+
+RLM_MODULE_REJECT = 0
+RLM_MODULE_FAIL = 1
+RLM_MODULE_OK = 2
+RLM_MODULE_UPDATED = 8
+L_INFO = 3
+L_ERR = 4
+L_WARN = 5
+
+_config = None
+
+
+def _log(level: int, msg: str) -> None:
+    if radiusd is not None:
+        radiusd.radlog(level, "hotspot: " + msg)
+    else:
+        print(f"hotspot[{level}]: {msg}", file=sys.stderr)
+
+
+def _fix_sys_path() -> None:
+    """rlm_python3 appends python_path to sys.path, after Debian's dist-packages;
+    put our paths first so the project's own dependency versions win."""
+    ours = [p for p in os.environ.get("HOTSPOT_PYTHON_PATH", "").split(":") if p]
+    for path in reversed(ours):
+        while path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
+
+
+def instantiate(_: object = None) -> int:
+    """Load settings and keys; a negative return aborts FreeRADIUS start-up."""
+    global _config
+    try:
+        _fix_sys_path()
+        from hotspot.services.access import policy_config
+        from hotspot.settings import Settings
+
+        settings = Settings.from_env()
+        settings.require("pin_key", "secret_key")
+        _config = policy_config(settings)
+    except Exception as exc:  # noqa: BLE001 - report any start-up failure clearly
+        _log(L_ERR, f"cannot start: {exc}")
+        return -1
+    _log(L_INFO, "decision module ready")
+    return 0
+
+
+def _reject(reason: str, text: str) -> tuple:
+    return (RLM_MODULE_REJECT, {"reply": (("Reply-Message", ":=", text),)})
+
+
+def authorize(p: tuple) -> object:
+    """Access-Request: decide with the state fetched by rlm_sql."""
+    from hotspot.policy import AccessRequest, Reject, authorize as decide, parse_state
+
+    try:
+        attrs = dict(p)
+        username = attrs.get("User-Name", "")
+        raw = attrs.get("Tmp-String-0", "")
+        if not raw:
+            _log(L_ERR, "no state from the database (is PostgreSQL down?)")
+            reject = Reject("service_unavailable")
+            return _reject(reject.reason, reject.message)
+        state = parse_state(raw)
+        mac = attrs.get("Calling-Station-Id", "").upper()
+        router_id = state.router.id if state.router else 0
+        decision = decide(
+            AccessRequest(username, mac, router_id), state, time.time(), _config
+        )
+        if isinstance(decision, Reject):
+            return _reject(decision.reason, decision.message)
+        config = [("Cleartext-Password", ":=", decision.password)]
+        if decision.ticket_id is not None:
+            config.append(("Tmp-Integer-0", ":=", str(decision.ticket_id)))
+        return (
+            RLM_MODULE_UPDATED,
+            {"reply": decision.reply, "config": tuple(config)},
+        )
+    except Exception as exc:  # noqa: BLE001 - never let a bad packet crash a thread
+        _log(L_ERR, f"authorize failed: {type(exc).__name__}: {exc}")
+        return _reject("bad_request", "The request could not be understood.")
+
+
+def detach(_: object = None) -> int:
+    return 0

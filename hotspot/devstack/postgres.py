@@ -1,0 +1,208 @@
+"""A private PostgreSQL cluster in a directory of ours, on its own port."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+
+class PostgresError(RuntimeError):
+    pass
+
+
+def pg_bindir() -> Path:
+    """The newest installed PostgreSQL server binaries."""
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parent.parent.name),
+    )
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    raise PostgresError("PostgreSQL server binaries not found (apt install postgresql)")
+
+
+def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class PostgresCluster:
+    """initdb/pg_ctl wrapper. PostgreSQL refuses to run as root, so when we are root
+    the cluster runs as the ``postgres`` system user (created by Debian's package)."""
+
+    def __init__(
+        self, data_dir: Path | str, port: int, user: str = "hotspot"
+    ) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.port = port
+        self.user = user
+        self.password_file = self.data_dir.parent / f"{self.data_dir.name}.password"
+        self.bindir = pg_bindir()
+        self._run_as = "postgres" if os.geteuid() == 0 else None
+
+    # -- helpers ---------------------------------------------------------------
+    def _cmd(self, *args: str) -> list[str]:
+        if self._run_as:
+            return ["runuser", "-u", self._run_as, "--", *args]
+        return list(args)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            self._cmd(*args), capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            raise PostgresError(
+                f"{Path(args[0]).name} failed ({proc.returncode}): "
+                f"{proc.stderr.strip() or proc.stdout.strip()}"
+            )
+        return proc
+
+    @property
+    def password(self) -> str:
+        return self.password_file.read_text().strip()
+
+    def url(self, dbname: str, driver: str = "postgresql+psycopg2") -> str:
+        return (
+            f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.port}/{dbname}"
+        )
+
+    @property
+    def initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    # -- lifecycle ---------------------------------------------------------------
+    def init(self) -> None:
+        """Create the cluster (scram-sha-256 auth, a generated password) if absent."""
+        if self.initialised:
+            return
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if not self.password_file.exists():
+            self.password_file.write_text(secrets.token_urlsafe(24) + "\n")
+            self.password_file.chmod(0o600)
+        self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        pwfile = self.data_dir.parent / f".{self.data_dir.name}.initpw"
+        pwfile.write_text(self.password)
+        try:
+            if self._run_as:
+                info = pwd.getpwnam(self._run_as)
+                os.chown(self.data_dir, info.pw_uid, info.pw_gid)
+                os.chown(pwfile, info.pw_uid, info.pw_gid)
+                self._check_reachable()
+            self._run(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                self.user,
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        with open(self.data_dir / "postgresql.auto.conf", "a") as conf:
+            conf.write(
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.data_dir}'\n"
+                "fsync = on\n"
+                "max_connections = 200\n"
+                "shared_buffers = 256MB\n"
+            )
+
+    def _check_reachable(self) -> None:
+        proc = subprocess.run(
+            self._cmd("test", "-w", str(self.data_dir)), check=False
+        )
+        if proc.returncode != 0:
+            raise PostgresError(
+                f"the postgres user cannot reach {self.data_dir}: put the checkout "
+                "(or HOTSPOT_VAR_DIR) under a directory others may traverse"
+            )
+
+    @property
+    def running(self) -> bool:
+        proc = subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "status", "-D", str(self.data_dir)),
+            capture_output=True,
+            check=False,
+        )
+        return proc.returncode == 0
+
+    def start(self, extra_options: str = "") -> None:
+        if self.running:
+            return
+        log = self.data_dir / "server.log"
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(log),
+            "-o",
+            f"-p {self.port} {extra_options}".strip(),
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        if not self.initialised or not self.running:
+            return
+        self._run(
+            str(self.bindir / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data_dir)
+        )
+
+    def psql(self, sql: str, dbname: str = "postgres") -> str:
+        env = dict(os.environ, PGPASSWORD=self.password)
+        proc = subprocess.run(
+            [
+                str(self.bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                dbname,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-Atc",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise PostgresError(proc.stderr.strip())
+        return proc.stdout
+
+    def ensure_database(self, name: str) -> None:
+        exists = self.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        if not exists.strip():
+            self.psql(f'CREATE DATABASE "{name}"')
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.psql("SELECT 1")
+                return
+            except PostgresError:
+                time.sleep(0.2)
+        raise PostgresError("PostgreSQL did not become ready")

@@ -1,0 +1,30 @@
+"""Errors a guest can meet: a message key and its English text.
+
+The key travels (RADIUS Reply-Message carries the English text, the portal looks the
+key up in the guest's language); never a traceback.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    "router_unknown": "This hotspot is not registered.",
+    "router_disabled": "This hotspot is switched off.",
+    "unknown_user": "Unknown voucher code.",
+    "wrong_venue": "This voucher is not valid at this venue.",
+    "wrong_pin": "Wrong PIN.",
+    "voucher_revoked": "This voucher has been revoked.",
+    "voucher_expired": "This voucher has expired.",
+    "time_used": "No time is left on this voucher.",
+    "data_used": "No data is left on this voucher.",
+    "ticket_expired": "Your login has expired, please start again.",
+    "service_unavailable": "The service is temporarily unavailable, please try again.",
+    "bad_request": "The request could not be understood.",
+}
+
+
+def message(key: str) -> str:
+    return MESSAGES.get(key, key)
+
+
+#: Reply-Message text -> key, so the portal can translate what the router relays.
+KEY_BY_MESSAGE: dict[str, str] = {text: key for key, text in MESSAGES.items()}

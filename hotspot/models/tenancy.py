@@ -1,0 +1,40 @@
+"""Tenancy: the operator hosts owners (venue companies), each with routers (NAS)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, CreatedAt
+
+
+class Owner(CreatedAt, Base):
+    """A venue company (cafe, hotel, station) that connects its routers."""
+
+    __tablename__ = "owners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+
+    routers: Mapped[list[Router]] = relationship(back_populates="owner")
+
+
+class Router(CreatedAt, Base):
+    """A MikroTik router: a RADIUS client (NAS) belonging to one owner."""
+
+    __tablename__ = "routers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    nas_identifier: Mapped[str] = mapped_column(String(64), unique=True)
+    ip_address: Mapped[str] = mapped_column(INET, unique=True)
+    #: Stored in clear: FreeRADIUS needs it to sign replies (like its own nas table).
+    radius_secret: Mapped[str] = mapped_column(String(128))
+    #: RouterOS >= 7.15 requires Message-Authenticator (Blast-RADIUS).
+    require_message_authenticator: Mapped[bool] = mapped_column(default=False)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+
+    owner: Mapped[Owner] = relationship(back_populates="routers")

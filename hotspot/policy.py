@@ -1,0 +1,227 @@
+"""The access decision: a pure function of the request, the state and the time.
+
+``authorize(request, state, now, config)`` answers both RADIUS and the portal, so the
+two can never disagree. No I/O happens here: the state is loaded by one query (the SQL
+function ``hotspot_auth_state``), by rlm_sql on the hot path and by SQLAlchemy in the
+portal, and parsed by :func:`parse_state`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .messages import message
+
+Reply = tuple[tuple[str, str, str], ...]
+
+GIGAWORD = 1 << 32
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRequest:
+    username: str
+    mac: str
+    router_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RouterInfo:
+    id: int
+    owner_id: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherInfo:
+    id: int
+    owner_id: int
+    status: str
+    pin_encrypted: str
+    time_limit: int | None = None
+    data_limit: int | None = None
+    rate_limit: str | None = None
+    idle_timeout: int | None = None
+    validity_seconds: int | None = None
+    #: Epoch seconds.
+    expires_at: float | None = None
+    activated_at: float | None = None
+    used_seconds: int = 0
+    used_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TicketInfo:
+    id: int
+    nonce: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AuthState:
+    router: RouterInfo | None
+    voucher: VoucherInfo | None = None
+    ticket: TicketInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """What the decision needs besides the state: limits and key-derived secrets."""
+
+    decrypt_pin: Callable[[str], str | None]
+    ticket_password: Callable[[str], str]
+    max_session_seconds: int = 86400
+    acct_interim_interval: int = 60
+    default_idle_timeout: int = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    #: What FreeRADIUS checks the PAP/CHAP password against (control:Cleartext-Password).
+    password: str
+    reply: Reply
+    session_timeout: int
+    voucher_id: int | None = None
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return message(self.reason)
+
+
+AccessDecision = Accept | Reject
+
+
+def authorize(
+    request: AccessRequest, state: AuthState, now: float, config: PolicyConfig
+) -> AccessDecision:
+    """Decide whether ``request`` may log in, and with which limits."""
+    router = state.router
+    if router is None:
+        return Reject("router_unknown")
+    if not router.enabled:
+        return Reject("router_disabled")
+    voucher = state.voucher
+    if voucher is None:
+        return Reject("unknown_user")
+    if voucher.owner_id != router.owner_id:
+        return Reject("wrong_venue")
+    if voucher.status == "revoked":
+        return Reject("voucher_revoked")
+
+    valid_until = voucher_valid_until(voucher, now)
+    if voucher.status == "expired" or (valid_until is not None and valid_until <= now):
+        return Reject("voucher_expired")
+    time_left = None
+    if voucher.time_limit is not None:
+        time_left = voucher.time_limit - voucher.used_seconds
+        if time_left <= 0:
+            return Reject("time_used")
+    data_left = None
+    if voucher.data_limit is not None:
+        data_left = voucher.data_limit - voucher.used_bytes
+        if data_left <= 0:
+            return Reject("data_used")
+
+    ticket = state.ticket
+    ticket_id = None
+    if ticket is not None and ticket.expires_at > now:
+        password = config.ticket_password(ticket.nonce)
+        ticket_id = ticket.id
+    else:
+        pin = config.decrypt_pin(voucher.pin_encrypted)
+        if pin is None:
+            # A PIN encrypted with another key: refuse rather than guess.
+            return Reject("service_unavailable")
+        password = pin
+
+    timeout = session_timeout(now, config.max_session_seconds, time_left, valid_until)
+    reply = limit_reply(
+        timeout,
+        data_left,
+        voucher.rate_limit,
+        voucher.idle_timeout or config.default_idle_timeout,
+        config.acct_interim_interval,
+    )
+    return Accept(password, reply, timeout, voucher.id, ticket_id)
+
+
+def voucher_valid_until(voucher: VoucherInfo, now: float) -> float | None:
+    """The end of validity: a fixed date, or counted from first use."""
+    ends = []
+    if voucher.expires_at is not None:
+        ends.append(voucher.expires_at)
+    if voucher.validity_seconds is not None:
+        start = voucher.activated_at if voucher.activated_at is not None else now
+        ends.append(start + voucher.validity_seconds)
+    return min(ends) if ends else None
+
+
+def session_timeout(
+    now: float, max_seconds: int, time_left: int | None, valid_until: float | None
+) -> int:
+    """The smallest of the time left, the validity left and the 24-hour rule."""
+    timeout = max_seconds
+    if time_left is not None:
+        timeout = min(timeout, time_left)
+    if valid_until is not None:
+        timeout = min(timeout, int(valid_until - now))
+    return max(timeout, 1)
+
+
+def limit_reply(
+    timeout: int,
+    data_left: int | None,
+    rate_limit: str | None,
+    idle_timeout: int | None,
+    interim: int,
+) -> Reply:
+    """The Access-Accept attributes a MikroTik enforces."""
+    reply: list[tuple[str, str, str]] = [
+        ("Session-Timeout", ":=", str(timeout)),
+        ("Acct-Interim-Interval", ":=", str(interim)),
+    ]
+    if idle_timeout:
+        reply.append(("Idle-Timeout", ":=", str(idle_timeout)))
+    if rate_limit:
+        reply.append(("Mikrotik-Rate-Limit", ":=", rate_limit))
+    if data_left is not None:
+        reply.append(("Mikrotik-Total-Limit", ":=", str(data_left % GIGAWORD)))
+        if data_left >= GIGAWORD:
+            reply.append(("Mikrotik-Total-Limit-Gigawords", ":=", str(data_left >> 32)))
+    return tuple(reply)
+
+
+def parse_state(text: str) -> AuthState:
+    """Parse the JSON made by the SQL function ``hotspot_auth_state``."""
+    data = json.loads(text)
+    r = data.get("r")
+    v = data.get("v")
+    t = data.get("t")
+    return AuthState(
+        router=RouterInfo(r["id"], r["o"], r["on"]) if r else None,
+        voucher=VoucherInfo(
+            id=v["id"],
+            owner_id=v["o"],
+            status=v["s"],
+            pin_encrypted=v["pin"],
+            time_limit=v["tl"],
+            data_limit=v["dl"],
+            rate_limit=v["rate"],
+            idle_timeout=v["idle"],
+            validity_seconds=v["vd"],
+            expires_at=v["exp"],
+            activated_at=v["act"],
+            used_seconds=v["us"],
+            used_bytes=v["ub"],
+        )
+        if v
+        else None,
+        ticket=TicketInfo(t["id"], t["n"], t["exp"]) if t else None,
+    )

@@ -1,0 +1,1 @@
+"""Use cases. Each takes a Session and flushes; the caller commits."""

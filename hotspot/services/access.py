@@ -1,0 +1,135 @@
+"""Guest access through the portal: the same policy as RADIUS, then a login ticket."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from ..crypto import PinCipher, constant_time_equals, ticket_password
+from ..models import LoginTicket, Router
+from ..policy import (
+    Accept,
+    AccessDecision,
+    AccessRequest,
+    AuthState,
+    PolicyConfig,
+    Reject,
+    authorize,
+    parse_state,
+)
+from ..settings import Settings
+
+_MAC_RE = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){5}$")
+
+
+def normalise_mac(mac: str) -> str | None:
+    """``aa-bb-cc-dd-ee-ff`` -> ``AA:BB:CC:DD:EE:FF`` (MikroTik's format), or None."""
+    value = mac.strip().upper().replace("-", ":")
+    return value if _MAC_RE.match(value) else None
+
+
+def policy_config(settings: Settings) -> PolicyConfig:
+    cipher = PinCipher(settings.pin_key)
+    key = settings.secret_key
+    return PolicyConfig(
+        decrypt_pin=cipher.decrypt,
+        ticket_password=lambda nonce: ticket_password(key, nonce),
+        max_session_seconds=settings.max_session_seconds,
+        acct_interim_interval=settings.acct_interim_interval,
+        default_idle_timeout=settings.default_idle_timeout,
+    )
+
+
+def load_state(session: Session, router_id: int, username: str, mac: str) -> AuthState:
+    """The state the decision needs: the very SQL function rlm_sql calls."""
+    raw = session.scalar(
+        text("SELECT hotspot_auth_state(:r, :u, :m)"),
+        {"r": str(router_id), "u": username, "m": mac},
+    )
+    return parse_state(raw)
+
+
+@dataclass(frozen=True)
+class PortalLogin:
+    """What the portal needs to log the device in at the router."""
+
+    username: str
+    password: str
+    ticket: LoginTicket
+    decision: Accept
+
+
+def voucher_login(
+    session: Session,
+    settings: Settings,
+    router: Router,
+    code: str,
+    pin: str,
+    mac: str,
+    now: dt.datetime,
+) -> PortalLogin | Reject:
+    """Check a voucher typed on the portal and issue a one-time login ticket."""
+    code = code.strip().replace(" ", "").replace("-", "")
+    pin = pin.strip()
+    config = policy_config(settings)
+    if not code or len(code) > 32:
+        return Reject("unknown_user")
+    state = load_state(session, router.id, code, mac)
+    # The portal checks the PIN itself, so it ignores any pending ticket.
+    state = AuthState(state.router, state.voucher, None)
+    decision: AccessDecision = authorize(
+        AccessRequest(code, mac, router.id), state, now.timestamp(), config
+    )
+    if isinstance(decision, Reject):
+        return decision
+    if not constant_time_equals(decision.password, pin):
+        return Reject("wrong_pin")
+    voucher_id = state.voucher.id if state.voucher else None
+    ticket, password = issue_ticket(
+        session, settings, router, code, mac, "voucher", now, voucher_id=voucher_id
+    )
+    return PortalLogin(code, password, ticket, decision)
+
+
+def issue_ticket(
+    session: Session,
+    settings: Settings,
+    router: Router,
+    username: str,
+    mac: str,
+    method: str,
+    now: dt.datetime,
+    voucher_id: int | None = None,
+) -> tuple[LoginTicket, str]:
+    """A short-lived one-time ticket bound to the MAC and the router; returns the
+    ticket and the password the router will send to RADIUS."""
+    nonce = secrets.token_urlsafe(24)
+    ticket = LoginTicket(
+        router_id=router.id,
+        username=username,
+        mac=mac,
+        nonce=nonce,
+        method=method,
+        voucher_id=voucher_id,
+        expires_at=now + dt.timedelta(seconds=settings.ticket_ttl),
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket, ticket_password(settings.secret_key, nonce)
+
+
+def purge_login_tickets(session: Session, now: dt.datetime) -> int:
+    """Delete expired tickets (used or not): they can never log anyone in."""
+    result = session.execute(delete(LoginTicket).where(LoginTicket.expires_at < now))
+    return result.rowcount or 0
+
+
+def router_by_nas_identifier(session: Session, nas_identifier: str) -> Router | None:
+    return session.scalar(
+        select(Router).where(Router.nas_identifier == nas_identifier, Router.enabled)
+    )

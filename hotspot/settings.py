@@ -1,0 +1,83 @@
+"""One settings object, built from environment variables (12-factor).
+
+The same settings reach the portal, the scheduler and the FreeRADIUS module. Nothing
+reads the environment at import time: call :func:`Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: SQLAlchemy URL of the PostgreSQL database.
+    database_url: str = "postgresql+psycopg2://hotspot@127.0.0.1:5433/hotspot"
+    #: Secret for Flask sessions/CSRF and for deriving one-time ticket passwords.
+    secret_key: str = ""
+    #: Fernet key (urlsafe base64, 32 bytes) that encrypts voucher PINs at rest.
+    pin_key: str = ""
+    #: Where the local stack keeps its state (PostgreSQL cluster, logs, spool).
+    var_dir: str = "var"
+    radius_host: str = "127.0.0.1"
+    radius_auth_port: int = 1812
+    radius_acct_port: int = 1813
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 8080
+    #: Public base URL of the portal (what routers redirect guests to).
+    portal_url: str = "http://127.0.0.1:8080"
+    #: Seconds a one-time login ticket stays valid.
+    ticket_ttl: int = 120
+    #: Acct-Interim-Interval sent to routers, in seconds.
+    acct_interim_interval: int = 60
+    #: Idle-Timeout sent when the tariff has none, in seconds.
+    default_idle_timeout: int = 600
+    #: The longest an access session may last (the Uzbek 24-hour rule), seconds.
+    max_session_seconds: int = 86400
+    #: Default language of guest pages.
+    default_locale: str = "en"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Read ``HOTSPOT_<NAME>`` variables, e.g. ``HOTSPOT_DATABASE_URL``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"HOTSPOT_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError as exc:
+                    raise SettingsError(
+                        f"HOTSPOT_{f.name.upper()} must be an integer"
+                    ) from exc
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def require(self, *names: str) -> None:
+        """Raise :class:`SettingsError` naming every empty required setting."""
+        missing = [n for n in names if not getattr(self, n)]
+        if missing:
+            raise SettingsError(
+                "missing settings: "
+                + ", ".join(f"HOTSPOT_{n.upper()}" for n in missing)
+            )
