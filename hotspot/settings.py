@@ -41,6 +41,8 @@ class Settings:
     default_idle_timeout: int = 600
     #: The longest an access session may last (the Uzbek 24-hour rule), seconds.
     max_session_seconds: int = 86400
+    #: The demo stack's simulated router, linked from the portal's front page.
+    demo_router_url: str = ""
     #: Default language of guest pages.
     default_locale: str = "en"
     extra: Mapping[str, str] = field(default_factory=dict)

@@ -127,7 +127,8 @@ class FreeRadius:
             text=True,
             bufsize=1,
         )
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.1):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -162,13 +163,18 @@ class FreeRadius:
         return False
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._pump_thread.join(5)
+        if self.proc.stdout:
+            self.proc.stdout.close()
 
     def __enter__(self) -> FreeRadius:
         self.start()

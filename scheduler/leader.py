@@ -1,0 +1,59 @@
+"""Leader election with a PostgreSQL session-level advisory lock."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
+
+#: An arbitrary constant: "hotspot scheduler".
+LOCK_KEY = 0x486F7453
+
+
+class LeaderLock:
+    """Held for as long as its dedicated connection lives."""
+
+    def __init__(self, engine: Engine, key: int = LOCK_KEY) -> None:
+        self.engine = engine
+        self.key = key
+        self._conn: Connection | None = None
+
+    def try_acquire(self) -> bool:
+        if self._conn is not None:
+            return self.alive()
+        try:
+            conn = self.engine.connect()
+            got = conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
+            conn.commit()
+        except DBAPIError as exc:
+            log.warning("leader lock: database unavailable (%s)", exc.__class__.__name__)
+            return False
+        if got:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def alive(self) -> bool:
+        """Whether we still hold the lock (the connection is up)."""
+        if self._conn is None:
+            return False
+        try:
+            self._conn.scalar(text("SELECT 1"))
+            self._conn.commit()
+            return True
+        except DBAPIError:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except DBAPIError:
+                pass
+            self._conn = None

@@ -1,0 +1,79 @@
+"""Headless Chromium (Debian's package) driven by Playwright, against the real
+portal served on a free port, the router simulator and FreeRADIUS."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from hotspot.devstack.postgres import free_port
+from hotspot.settings import Settings
+from portal import create_app
+from tests.radius.conftest import Venue, radius, venues  # noqa: F401 - fixtures
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def portal_url(settings: Settings) -> Iterator[str]:
+    port = free_port()
+    app = create_app(settings=settings.with_(portal_url=f"http://127.0.0.1:{port}"))
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def simulator(settings: Settings, portal_url: str, venues: dict[str, Venue], radius: object) -> Iterator[object]:
+    from simulator.router import RouterConfig
+    from simulator.server import start_simulator
+
+    venue = venues["a"]
+    config = RouterConfig(
+        radius_host=settings.radius_host,
+        auth_port=settings.radius_auth_port,
+        acct_port=settings.radius_acct_port,
+        secret=venue.secret,
+        nas_identifier=venue.router.nas_identifier,
+        portal_url=f"{portal_url}/login",
+        require_message_authenticator=True,
+    )
+    sim = start_simulator(config)
+    yield sim
+    sim.stop()

@@ -1,0 +1,87 @@
+"""Shared fixtures: a private PostgreSQL on a free port, migrated once by Alembic, and
+a transaction rolled back after each test (pypi/warehouse style)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotspot.crypto import new_fernet_key
+from hotspot.db import make_engine
+from hotspot.devstack.postgres import PostgresCluster, free_port
+from hotspot.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    """A scratch directory the postgres system user can reach (when we are root)."""
+    path = Path(tempfile.mkdtemp(prefix="hotspot-test-"))
+    path.chmod(0o755)
+    yield path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(work_dir: Path) -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(work_dir / "pgdata", free_port())
+    cluster.init()
+    cluster.start()
+    yield cluster
+    cluster.stop(mode="immediate")
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_cluster: PostgresCluster) -> str:
+    from alembic import command
+
+    from hotspot.cli import alembic_config
+
+    pg_cluster.ensure_database("hotspot_test")
+    url = pg_cluster.url("hotspot_test")
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-" + os.urandom(8).hex(),
+        pin_key=new_fernet_key(),
+        radius_auth_port=free_port(kind=2),
+        radius_acct_port=free_port(kind=2),
+        acct_interim_interval=60,
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """For tests whose data other processes (FreeRADIUS, the portal) must see:
+    they commit, and use unique names."""
+    return sessionmaker(engine, expire_on_commit=False)
