@@ -51,8 +51,11 @@ class LeaderLock:
             return False
 
     def release(self) -> None:
+        """Give up the lead. The connection is discarded, not returned to the pool:
+        a pooled connection would keep holding the session-level lock."""
         if self._conn is not None:
             try:
+                self._conn.invalidate()
                 self._conn.close()
             except DBAPIError:
                 pass
