@@ -90,6 +90,8 @@ def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        # no favicon request: it would render (and re-challenge) the login page
+        '<link rel="icon" href="data:,">\n'
         f"<title>{_esc(title)}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -129,6 +131,9 @@ class HotspotApp:
         path = request.path
         if path.startswith("/_sim/"):
             return self._sim(request, path[len("/_sim/") :])
+        if path == "/favicon.ico":
+            # not a page: must not issue a new CHAP challenge for the device
+            raise NotFound()
         device, is_new = self._device_of(request)
         if path == "/login":
             response = self._login(request, device)

@@ -245,7 +245,7 @@ class RadiusClient:
     def __init__(
         self,
         server: str = "127.0.0.1",
-        secret: str | bytes = "testing123",
+        secret: str | bytes = "testing123",  # noqa: S107 (FreeRADIUS's test secret)
         auth_port: int = 1812,
         acct_port: int = 1813,
         *,
@@ -286,7 +286,11 @@ class RadiusClient:
             enforce_ma=self.require_message_authenticator,
         )
         if self.bind_address:
-            cl.bind((self.bind_address, 0))
+            try:
+                cl.bind((self.bind_address, 0))
+            except OSError:
+                cl._CloseSocket()
+                raise
         return cl
 
     @contextlib.contextmanager
@@ -354,17 +358,19 @@ class RadiusClient:
 
     def _send(self, pkt: pyrad_packet.Packet, what: str) -> tuple[Any, float]:
         start = time.monotonic()
-        with self._client() as cl:
-            try:
+        try:
+            with self._client() as cl:
                 reply = cl.SendPacket(pkt)
-            except pyrad_client.Timeout:
-                elapsed = time.monotonic() - start
-                port = self.auth_port if what == "auth" else self.acct_port
-                raise RadiusTimeout(
-                    f"RADIUS server {self.server}:{port} did not answer "
-                    f"{code_name(pkt.code)} id={pkt.id} after {self.retries} "
-                    f"tries in {elapsed:.1f}s"
-                ) from None
+        except OSError as err:  # e.g. the bind address does not exist
+            raise RadiusError(f"RADIUS socket error: {err}") from err
+        except pyrad_client.Timeout:
+            elapsed = time.monotonic() - start
+            port = self.auth_port if what == "auth" else self.acct_port
+            raise RadiusTimeout(
+                f"RADIUS server {self.server}:{port} did not answer "
+                f"{code_name(pkt.code)} id={pkt.id} after {self.retries} "
+                f"tries in {elapsed:.1f}s"
+            ) from None
         return reply, time.monotonic() - start
 
     # -- authentication -------------------------------------------------------------
@@ -560,16 +566,11 @@ class RadiusClient:
         except RadiusTimeout:
             log.warning("%s -> no reply (timeout)", summary)
             raise
-        log.info(
-            "%s in=%s out=%s time=%s%s -> %s (%.1f ms)",
-            summary,
-            input_octets,
-            output_octets,
-            session_time,
-            f" cause={terminate_cause}" if terminate_cause else "",
-            code_name(reply.code),
-            elapsed * 1000,
-        )
+        if session_time is not None:
+            summary += f" time={session_time} in={input_octets} out={output_octets}"
+        if terminate_cause:
+            summary += f" cause={terminate_cause}"
+        log.info("%s -> %s (%.1f ms)", summary, code_name(reply.code), elapsed * 1000)
         return RadiusReply(
             code=reply.code,
             attributes=_decode_attributes(reply),
@@ -597,7 +598,7 @@ def authenticate(
     password: str | None = None,
     *,
     server: str = "127.0.0.1",
-    secret: str | bytes = "testing123",
+    secret: str | bytes = "testing123",  # noqa: S107 (FreeRADIUS's test secret)
     auth_port: int = 1812,
     timeout: float = 2.0,
     retries: int = 3,

@@ -58,7 +58,7 @@ class RouterConfig:
     radius_host: str = "127.0.0.1"
     auth_port: int = 1812
     acct_port: int = 1813
-    secret: str = "testing123"
+    secret: str = "testing123"  # noqa: S105 (FreeRADIUS's test secret)
     radius_timeout: float = 2.0
     radius_retries: int = 3
     #: Local source address of RADIUS packets (e.g. 127.0.0.2 to play another NAS).
@@ -654,8 +654,8 @@ class Router:
     def _rates(self, session: Session) -> tuple[float, float]:
         """(down, up) bytes/s for a session, after its Mikrotik-Rate-Limit."""
         device = self._devices.get(session.mac)
-        down = self.config.rate_down
-        up = self.config.rate_up
+        down: float = self.config.rate_down
+        up: float = self.config.rate_up
         if device is not None:
             down = down if device.rate_down is None else device.rate_down
             up = up if device.rate_up is None else device.rate_up
@@ -663,7 +663,7 @@ class Router:
             down = min(down, session.tx_limit_bps / 8)
         if session.rx_limit_bps:
             up = min(up, session.rx_limit_bps / 8)
-        return float(down), float(up)
+        return down, up
 
     def _advance(self, session: Session, now: float) -> str | None:
         """Grow a session's counters up to ``now`` (lock held).

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import FakeClock, FakeRadius, SimFactory, User
 
 from simulator import RunningSimulator, split_octets
 from simulator.__main__ import build_parser, config_from_args
 from simulator.hotspot import mikrotik_octal
+
+from .fakes import FakeClock, FakeRadius, SimFactory, User
 
 MAC = "02:00:00:AA:BB:01"
 LOGIN_FIELDS = {
@@ -76,7 +77,9 @@ def portal_password(fields: dict[str, str], password: str) -> str:
 
 
 def become(browser: requests.Session, sim: RunningSimulator, mac: str = MAC) -> None:
-    r = browser.get(f"{sim.url}/_sim/device", params={"mac": mac}, allow_redirects=False)
+    r = browser.get(
+        f"{sim.url}/_sim/device", params={"mac": mac}, allow_redirects=False
+    )
     assert r.status_code == 302 and r.headers["Location"].endswith("/")
 
 
@@ -84,7 +87,7 @@ def login(
     browser: requests.Session,
     sim: RunningSimulator,
     user: str = "alice",
-    password: str = "alice-pw",
+    password: str = "alice-pw",  # noqa: S107
     path: str = "/news/today?x=1",
 ) -> tuple[dict[str, str], requests.Response]:
     """Open a page, then post what the portal would post back to link-login-only."""
@@ -141,6 +144,21 @@ def test_login_page_auto_posts_to_the_portal(
     assert again["chap-challenge"] != f["chap-challenge"]
     assert again["ip"] == f["ip"]
     assert again["link-orig"] == f"{sim.url}/other"
+
+
+def test_favicon_does_not_replace_the_challenge(
+    make_sim: SimFactory, browser: requests.Session, radius: FakeRadius
+) -> None:
+    sim = make_sim()
+    become(browser, sim)
+    fields = login_form(browser.get(sim.url + "/")).fields
+    assert browser.get(sim.url + "/favicon.ico").status_code == 404
+    r = browser.post(
+        fields["link-login-only"],
+        data={"username": "bob", "password": portal_password(fields, "bob-pw")},
+    )
+    assert "Welcome bob" in r.text
+    assert radius.requests("auth")[0].password_ok
 
 
 def test_octal_escape_like_routeros() -> None:

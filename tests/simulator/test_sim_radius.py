@@ -5,15 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import SECRET, FakeRadius
 from pyrad import packet
 from pyrad.dictionary import Dictionary
 
 from simulator import (
     NasIdentity,
     RadiusClient,
+    RadiusError,
     RadiusTimeout,
     chap_response,
     format_mac,
@@ -23,12 +24,14 @@ from simulator import (
 )
 from simulator import build_dictionary as builder
 
+from .fakes import SECRET, FakeRadius
+
 DEBIAN = Path("/usr/share/freeradius")
 MAC = "02:1A:2B:3C:4D:5E"
 
 
-def client(radius: FakeRadius, **kwargs: object) -> RadiusClient:
-    settings: dict[str, object] = {
+def client(radius: FakeRadius, **kwargs: Any) -> RadiusClient:
+    settings: dict[str, Any] = {
         "nas": NasIdentity(nas_identifier="nas-1", called_station_id="hotspot1"),
         "timeout": 0.5,
         "retries": 2,
@@ -76,7 +79,11 @@ def test_dictionary_matches_freeradius_files() -> None:
         if name in builder.SKIPPED_ATTRIBUTES:
             continue
         mine = ours.attributes[name]
-        assert (mine.code, mine.type, mine.vendor) == (attr.code, attr.type, attr.vendor)
+        assert (mine.code, mine.type, mine.vendor) == (
+            attr.code,
+            attr.type,
+            attr.vendor,
+        )
         assert dict(mine.values.forward) == dict(attr.values.forward), name
     assert builder.main(["--check", "--source", str(DEBIAN)]) == 0
 
@@ -174,7 +181,9 @@ def test_missing_reply_message_authenticator(radius: FakeRadius) -> None:
         result = cl.authenticate("bob", "bob-pw")
     assert result.accepted and not result.message_authenticator
     with (
-        client(radius, timeout=0.1, retries=1, require_message_authenticator=True) as cl,
+        client(
+            radius, timeout=0.1, retries=1, require_message_authenticator=True
+        ) as cl,
         pytest.raises(RadiusTimeout),
     ):
         cl.authenticate("bob", "bob-pw")
@@ -200,11 +209,19 @@ def test_bind_address_plays_another_router(radius: FakeRadius) -> None:
         cl.authenticate("bob", "bob-pw")
 
 
+def test_unusable_bind_address_is_a_radius_error(radius: FakeRadius) -> None:
+    with (
+        client(radius, bind_address="192.0.2.1") as cl,  # TEST-NET-1, not ours
+        pytest.raises(RadiusError, match="socket error"),
+    ):
+        cl.authenticate("bob", "bob-pw")
+
+
 # -- accounting -----------------------------------------------------------------------
 
 
 def test_accounting_packets(radius: FakeRadius) -> None:
-    common = {
+    common: dict[str, Any] = {
         "username": "alice",
         "session_id": "8000002a",
         "mac": MAC,
@@ -221,9 +238,7 @@ def test_accounting_packets(radius: FakeRadius) -> None:
             input_packets=10,
             output_packets=20,
         )
-        cl.accounting_stop(
-            **common, session_time=62, input_octets=8, output_octets=9
-        )
+        cl.accounting_stop(**common, session_time=62, input_octets=8, output_octets=9)
     assert start.code == packet.AccountingResponse
 
     first = radius.requests("Start")[0]
