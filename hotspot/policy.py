@@ -59,10 +59,31 @@ class TicketInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class IdentificationInfo:
+    """A device identified (SMS code, document) at this owner, until ``expires_at``."""
+
+    id: int
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class GuestLimits:
+    """The owner's guest tariff, applied to identified (non-voucher) logins."""
+
+    data_limit: int | None = None
+    time_limit: int | None = None
+    rate_limit: str | None = None
+    idle_timeout: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AuthState:
     router: RouterInfo | None
     voucher: VoucherInfo | None = None
     ticket: TicketInfo | None = None
+    identification: IdentificationInfo | None = None
+    blacklisted: bool = False
+    guest_limits: GuestLimits | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +128,12 @@ def authorize(
         return Reject("router_unknown")
     if not router.enabled:
         return Reject("router_disabled")
+    if state.blacklisted:
+        return Reject("phone_blocked")
     voucher = state.voucher
     if voucher is None:
+        if state.identification is not None:
+            return _authorize_identified(state, state.identification, now, config)
         return Reject("unknown_user")
     if voucher.owner_id != router.owner_id:
         return Reject("wrong_venue")
@@ -116,7 +141,9 @@ def authorize(
         return Reject("voucher_revoked")
 
     valid_until = voucher_valid_until(voucher, now)
-    if voucher.status == "expired" or (valid_until is not None and valid_until <= now):
+    # Less than a second left is expired: Session-Timeout counts whole seconds, and
+    # the smallest one would outlast the voucher.
+    if voucher.status == "expired" or (valid_until is not None and valid_until - now < 1):
         return Reject("voucher_expired")
     time_left = None
     if voucher.time_limit is not None:
@@ -150,6 +177,30 @@ def authorize(
         config.acct_interim_interval,
     )
     return Accept(password, reply, timeout, voucher.id, ticket_id)
+
+
+def _authorize_identified(
+    state: AuthState, ident: IdentificationInfo, now: float, config: PolicyConfig
+) -> AccessDecision:
+    """A phone or document login: only with a fresh one-time ticket from the portal,
+    and never past the end of the identification (the 24-hour rule)."""
+    if ident.expires_at - now < 1:
+        return Reject("identification_expired")
+    ticket = state.ticket
+    if ticket is None or ticket.expires_at <= now:
+        return Reject("ticket_expired")
+    limits = state.guest_limits or GuestLimits()
+    timeout = session_timeout(
+        now, config.max_session_seconds, limits.time_limit, ident.expires_at
+    )
+    reply = limit_reply(
+        timeout,
+        limits.data_limit,
+        limits.rate_limit,
+        limits.idle_timeout or config.default_idle_timeout,
+        config.acct_interim_interval,
+    )
+    return Accept(config.ticket_password(ticket.nonce), reply, timeout, None, ticket.id)
 
 
 def voucher_valid_until(voucher: VoucherInfo, now: float) -> float | None:
@@ -204,6 +255,8 @@ def parse_state(text: str) -> AuthState:
     r = data.get("r")
     v = data.get("v")
     t = data.get("t")
+    i = data.get("i")
+    g = data.get("g")
     return AuthState(
         router=RouterInfo(r["id"], r["o"], r["on"]) if r else None,
         voucher=VoucherInfo(
@@ -211,17 +264,22 @@ def parse_state(text: str) -> AuthState:
             owner_id=v["o"],
             status=v["s"],
             pin_encrypted=v["pin"],
-            time_limit=v["tl"],
-            data_limit=v["dl"],
-            rate_limit=v["rate"],
-            idle_timeout=v["idle"],
-            validity_seconds=v["vd"],
-            expires_at=v["exp"],
-            activated_at=v["act"],
-            used_seconds=v["us"],
-            used_bytes=v["ub"],
+            time_limit=v.get("tl"),
+            data_limit=v.get("dl"),
+            rate_limit=v.get("rate"),
+            idle_timeout=v.get("idle"),
+            validity_seconds=v.get("vd"),
+            expires_at=v.get("exp"),
+            activated_at=v.get("act"),
+            used_seconds=v.get("us", 0),
+            used_bytes=v.get("ub", 0),
         )
         if v
         else None,
         ticket=TicketInfo(t["id"], t["n"], t["exp"]) if t else None,
+        identification=IdentificationInfo(i["id"], i["exp"]) if i else None,
+        blacklisted=bool(data.get("b")),
+        guest_limits=GuestLimits(g.get("dl"), g.get("tl"), g.get("rate"), g.get("idle"))
+        if g
+        else None,
     )

@@ -41,6 +41,9 @@ class Settings:
     default_idle_timeout: int = 600
     #: The longest an access session may last (the Uzbek 24-hour rule), seconds.
     max_session_seconds: int = 86400
+    #: SMS gateways, a JSON list of provider configs tried in order (hotspot.sms),
+    #: e.g. [{"type": "eskiz", "name": "eskiz", "email": "...", "password": "..."}].
+    sms_providers: str = ""
     #: The demo stack's simulated router, linked from the portal's front page.
     demo_router_url: str = ""
     #: Default language of guest pages.

@@ -2,12 +2,20 @@
 
 from .accounting import RadiusSession
 from .base import Base
+from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
+from .sms import SmsMessage, SmsStatus
 from .tariffs import Tariff
 from .tenancy import Owner, Router
 from .tickets import LoginTicket
 from .vouchers import Voucher, VoucherStatus
 
 __all__ = [
+    "Identification",
+    "OtpChallenge",
+    "PhoneBlacklist",
+    "Registration",
+    "SmsMessage",
+    "SmsStatus",
     "Base",
     "LoginTicket",
     "Owner",

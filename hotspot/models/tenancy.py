@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CreatedAt
@@ -17,6 +19,12 @@ class Owner(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    #: Per-owner guest policy overrides (hotspot.identification.OwnerPolicy fields).
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    #: Limits for phone/document logins (rate, data...), None: defaults.
+    guest_tariff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tariffs.id", ondelete="SET NULL", use_alter=True)
+    )
 
     routers: Mapped[list[Router]] = relationship(back_populates="owner")
 

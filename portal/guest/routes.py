@@ -24,11 +24,26 @@ from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE, message
 from hotspot.mikrotik import chap_password_for, is_router_link
+from hotspot.phones import display as display_phone
 from hotspot.policy import Reject
-from hotspot.services.access import normalise_mac, router_by_nas_identifier, voucher_login
+from hotspot.services.access import (
+    PortalLogin,
+    normalise_mac,
+    router_by_nas_identifier,
+    voucher_login,
+)
+from hotspot.services.identification import (
+    OwnerPolicy,
+    identify_by_document,
+    request_code,
+    resend_wait,
+    returning_device,
+    verify_code,
+)
 
 from ..extensions import csrf, db
-from .forms import VoucherForm
+from ..sms import sms_sender
+from .forms import CodeForm, DocumentForm, PhoneForm, VoucherForm
 
 bp = Blueprint("guest", __name__)
 
@@ -80,6 +95,14 @@ def from_router() -> str | Response | tuple[str, int]:
     values["mac"] = mac
     session[CONTEXT_KEY] = values
     error = form.get("error", "").strip()
+    if not error:
+        # A device identified here within its 24 hours comes back without an SMS.
+        router = _router()
+        if router is not None:
+            back = returning_device(db.session, _settings(), router, mac, _now())
+            if back is not None:
+                db.session.commit()
+                return _router_login(back.username, back.password, values)
     return _render_login(error=_router_error(error) if error else None)
 
 
@@ -93,15 +116,34 @@ def login() -> str | tuple[str, int]:
     return _render_login()
 
 
+def _settings() -> Any:
+    return current_app.config["HOTSPOT_SETTINGS"]
+
+
+def _now() -> Any:
+    return current_app.config["HOTSPOT_CLOCK"].now()
+
+
+def _router() -> Any:
+    ctx = _context() or {}
+    return router_by_nas_identifier(db.session, ctx.get("identity", ""))
+
+
 def _render_login(
-    form: VoucherForm | None = None, error: str | None = None
+    form: VoucherForm | None = None,
+    error: str | None = None,
+    phone_form: PhoneForm | None = None,
+    document_form: DocumentForm | None = None,
 ) -> str:
     form = form or VoucherForm(code=request.args.get("code", ""))
-    ctx = _context() or {}
-    router = router_by_nas_identifier(db.session, ctx.get("identity", ""))
+    router = _router()
+    policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
     return render_template(
         "guest/login.html",
         form=form,
+        phone_form=phone_form or PhoneForm(),
+        document_form=document_form or DocumentForm(),
+        documents=policy.documents,
         error=error,
         router=router,
         venue=router.owner.display_name if router else None,
@@ -116,19 +158,104 @@ def voucher() -> Any:
     form = VoucherForm()
     if not form.validate_on_submit():
         return _render_login(form, error="Please enter the card number and the PIN."), 422
-    router = router_by_nas_identifier(db.session, ctx.get("identity", ""))
+    router = _router()
     if router is None:
         return _render_login(form, error=message("router_unknown")), 422
-    settings = current_app.config["HOTSPOT_SETTINGS"]
-    now = current_app.config["HOTSPOT_CLOCK"].now()
     result = voucher_login(
-        db.session, settings, router, form.code.data, form.pin.data, ctx["mac"], now
+        db.session, _settings(), router, form.code.data, form.pin.data, ctx["mac"], _now()
     )
-    if isinstance(result, Reject):
-        db.session.rollback()
-        return _render_login(form, error=result.message), 422
+    return _finish(result, ctx, lambda err: _render_login(form, error=err))
+
+
+def _finish(result: PortalLogin | Reject, ctx: dict[str, str], on_error: Any) -> Any:
+    """Commit either way (attempt counters, SMS history), then log in or explain."""
     db.session.commit()
+    if isinstance(result, Reject):
+        return on_error(result.message), 422
     return _router_login(result.username, result.password, ctx)
+
+
+@bp.post("/login/phone")
+def phone() -> Any:
+    ctx = _context()
+    if not ctx:
+        return redirect(url_for("guest.login"))
+    form = PhoneForm()
+    router = _router()
+    if not form.validate_on_submit() or router is None:
+        return _render_login(phone_form=form, error=message("phone_invalid")), 422
+    return _send_code(router, form.phone.data, ctx, form)
+
+
+def _send_code(router: Any, phone_text: str, ctx: dict[str, str], form: Any = None) -> Any:
+    result = request_code(
+        db.session, router, phone_text, ctx["mac"], _now(), sms_sender(current_app)
+    )
+    db.session.commit()
+    if isinstance(result, Reject):
+        if result.reason == "sms_cooldown" and ctx.get("phone"):
+            return redirect(url_for("guest.code"))
+        return _render_login(phone_form=form, error=result.message), 422
+    ctx["phone"] = result.phone
+    session[CONTEXT_KEY] = ctx
+    return redirect(url_for("guest.code"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code() -> Any:
+    ctx = _context()
+    router = _router()
+    if not ctx or not ctx.get("phone") or router is None:
+        return redirect(url_for("guest.login"))
+    form = CodeForm()
+    error = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            result = verify_code(
+                db.session, _settings(), router, ctx["phone"], form.code.data,
+                ctx["mac"], _now(),
+            )
+            db.session.commit()
+            if isinstance(result, PortalLogin):
+                return _router_login(result.username, result.password, ctx)
+            error = result.message
+        else:
+            error = message("code_wrong")
+    wait = resend_wait(db.session, router, ctx["phone"], ctx["mac"], _now())
+    page = render_template(
+        "guest/code.html",
+        form=form,
+        phone=display_phone(ctx["phone"]),
+        wait=wait,
+        error=error,
+    )
+    return (page, 422) if error else page
+
+
+@bp.post("/login/resend")
+def resend() -> Any:
+    ctx = _context()
+    router = _router()
+    if not ctx or not ctx.get("phone") or router is None:
+        return redirect(url_for("guest.login"))
+    CodeForm().validate_on_submit()  # CSRF is checked by CSRFProtect
+    return _send_code(router, ctx["phone"], ctx)
+
+
+@bp.post("/login/document")
+def document() -> Any:
+    ctx = _context()
+    if not ctx:
+        return redirect(url_for("guest.login"))
+    form = DocumentForm()
+    router = _router()
+    if not form.validate_on_submit() or router is None:
+        return _render_login(document_form=form, error=message("document_not_found")), 422
+    result = identify_by_document(
+        db.session, _settings(), router, form.kind.data, form.reference.data,
+        form.surname.data, ctx["mac"], _now(),
+    )
+    return _finish(result, ctx, lambda err: _render_login(document_form=form, error=err))
 
 
 def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:

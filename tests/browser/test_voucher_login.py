@@ -20,7 +20,8 @@ def _arrive(page, simulator, mac: str) -> None:
     """The guest joins the WiFi and opens a page: the router redirects to the portal."""
     page.goto(f"{simulator.url}/_sim/device?mac={mac}")
     page.goto(f"{simulator.url}/news")
-    page.wait_for_selector("#voucher-form")
+    page.wait_for_selector("#phone-form")
+    page.click("#voucher-section summary")
 
 
 def test_voucher_login_through_the_router(page, simulator, venues, settings, session_factory):
@@ -31,7 +32,7 @@ def test_voucher_login_through_the_router(page, simulator, venues, settings, ses
     _arrive(page, simulator, MAC)
     page.fill("#code", v.code)
     page.fill("#pin", v.pin)
-    page.click("button[type=submit]")
+    page.click("#voucher-form button[type=submit]")
     # The portal posts the ticket back to the router, which asks FreeRADIUS and
     # then lets the guest through to the page they wanted.
     page.wait_for_url(f"{simulator.url}/news")
@@ -56,9 +57,9 @@ def test_wrong_pin_shows_the_reason(page, simulator, venues, settings, session_f
     _arrive(page, simulator, "02:AA:BB:CC:DD:02")
     page.fill("#code", v.code)
     page.fill("#pin", "000000" if v.pin != "000000" else "111111")
-    page.click("button[type=submit]")
+    page.click("#voucher-form button[type=submit]")
     assert page.locator("#error").inner_text() == "Wrong PIN."
     page.fill("#code", "1234567890")
     page.fill("#pin", "123456")
-    page.click("button[type=submit]")
+    page.click("#voucher-form button[type=submit]")
     assert page.locator("#error").inner_text() == "Unknown voucher code."

@@ -1,0 +1,470 @@
+"""Guest identification, the legal core: a phone confirmed by a one-time SMS code, or a
+document the venue imported; good for at most 24 hours; blacklisted phones refused.
+
+Every function takes ``now`` (injected clock) and a Session; the caller commits, also
+when a Reject is returned (attempt counters and the SMS history must be kept).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..crypto import hash_secret, random_string, verify_secret
+from ..errors import InvalidInput
+from ..models import (
+    Identification,
+    OtpChallenge,
+    Owner,
+    PhoneBlacklist,
+    Registration,
+    Router,
+    SmsMessage,
+)
+from ..phones import mask, normalise_phone
+from ..policy import Reject
+from ..settings import Settings
+from .access import PortalLogin, issue_ticket, load_state, policy_config
+
+log = logging.getLogger(__name__)
+
+#: Never more, whatever an owner sets: the law says at most 10 minutes.
+MAX_CODE_TTL = 600
+#: Never more: an identification lasts at most 24 hours.
+MAX_IDENTIFICATION_HOURS = 24
+
+
+@dataclass(frozen=True)
+class OwnerPolicy:
+    """Per-owner guest rules; safe defaults, bounded overrides (owners.policy)."""
+
+    otp_length: int = 6
+    otp_ttl: int = 300
+    otp_max_attempts: int = 5
+    sms_cooldown: int = 60
+    sms_per_phone_hour: int = 3
+    sms_per_mac_hour: int = 5
+    sms_per_router_hour: int = 100
+    sms_router_daily_budget: int = 500
+    phone_regions: tuple[str, ...] = ("UZ",)
+    documents: tuple[str, ...] = ()
+    ticket_pattern: str = r"^[A-Z0-9]{5,16}$"
+    identification_hours: int = 24
+
+    @classmethod
+    def of(cls, owner: Owner) -> OwnerPolicy:
+        return cls.from_mapping(owner.policy or {})
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> OwnerPolicy:
+        known = {f.name for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            values[key] = tuple(value) if isinstance(value, list) else value
+        p = cls(**values)
+        # Clamp to what the law and the product allow.
+        return cls(
+            otp_length=min(max(int(p.otp_length), 4), 6),
+            otp_ttl=min(max(int(p.otp_ttl), 60), MAX_CODE_TTL),
+            otp_max_attempts=min(max(int(p.otp_max_attempts), 1), 10),
+            sms_cooldown=min(max(int(p.sms_cooldown), 15), 3600),
+            sms_per_phone_hour=max(int(p.sms_per_phone_hour), 1),
+            sms_per_mac_hour=max(int(p.sms_per_mac_hour), 1),
+            sms_per_router_hour=max(int(p.sms_per_router_hour), 1),
+            sms_router_daily_budget=max(int(p.sms_router_daily_budget), 1),
+            phone_regions=tuple(p.phone_regions) or ("UZ",),
+            documents=tuple(d for d in p.documents if d in ("hotel", "ticket")),
+            ticket_pattern=p.ticket_pattern,
+            identification_hours=min(
+                max(int(p.identification_hours), 1), MAX_IDENTIFICATION_HOURS
+            ),
+        )
+
+
+# -- blacklist ---------------------------------------------------------------------
+def is_blacklisted(session: Session, owner_id: int, phone: str) -> bool:
+    return bool(
+        session.scalar(
+            select(PhoneBlacklist.id)
+            .where(
+                PhoneBlacklist.phone == phone,
+                or_(PhoneBlacklist.owner_id.is_(None), PhoneBlacklist.owner_id == owner_id),
+            )
+            .limit(1)
+        )
+    )
+
+
+def blacklist_phone(
+    session: Session, owner: Owner | None, phone_text: str, reason: str = ""
+) -> PhoneBlacklist:
+    """Block a phone at one owner's venues, or everywhere (owner None: operator)."""
+    phone = normalise_phone(phone_text, ("*",))
+    if phone is None:
+        raise InvalidInput(f"not a phone number: {phone_text!r}")
+    owner_id = owner.id if owner else None
+    existing = session.scalar(
+        select(PhoneBlacklist).where(
+            PhoneBlacklist.phone == phone,
+            PhoneBlacklist.owner_id.is_(None)
+            if owner_id is None
+            else PhoneBlacklist.owner_id == owner_id,
+        )
+    )
+    if existing:
+        return existing
+    entry = PhoneBlacklist(owner_id=owner_id, phone=phone, reason=reason[:200])
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+# -- SMS codes ---------------------------------------------------------------------
+#: Sends the text of an SMS row already queued; True when a gateway accepted it.
+SmsSender = Callable[[Session, SmsMessage, str], bool]
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    challenge: OtpChallenge
+    phone: str
+    #: Seconds until "send again" unlocks.
+    resend_after: int
+
+
+def _count_since(session: Session, *conditions: Any) -> int:
+    return session.scalar(select(func.count(OtpChallenge.id)).where(*conditions)) or 0
+
+
+def request_code(
+    session: Session,
+    router: Router,
+    phone_text: str,
+    mac: str,
+    now: dt.datetime,
+    send: SmsSender,
+    otp_text: Callable[[str], str] = lambda code: f"WiFi code: {code}",
+) -> CodeSent | Reject:
+    """Send a one-time code to a phone, within the owner's limits."""
+    owner = router.owner
+    policy = OwnerPolicy.of(owner)
+    phone = normalise_phone(phone_text, policy.phone_regions)
+    if phone is None:
+        return Reject("phone_invalid")
+    if is_blacklisted(session, owner.id, phone):
+        log.info("code refused: blacklisted phone %s", mask(phone))
+        return Reject("phone_blocked")
+    hour_ago = now - dt.timedelta(hours=1)
+    last = session.scalar(
+        select(func.max(OtpChallenge.created_at)).where(
+            OtpChallenge.router_id == router.id,
+            or_(OtpChallenge.phone == phone, OtpChallenge.mac == mac),
+        )
+    )
+    if last is not None and (now - last).total_seconds() < policy.sms_cooldown:
+        return Reject("sms_cooldown")
+    if (
+        _count_since(session, OtpChallenge.phone == phone, OtpChallenge.created_at > hour_ago)
+        >= policy.sms_per_phone_hour
+        or _count_since(session, OtpChallenge.mac == mac, OtpChallenge.created_at > hour_ago)
+        >= policy.sms_per_mac_hour
+        or _count_since(
+            session, OtpChallenge.router_id == router.id, OtpChallenge.created_at > hour_ago
+        )
+        >= policy.sms_per_router_hour
+    ):
+        log.warning("code refused: hourly limit (router %s, phone %s)", router.id, mask(phone))
+        return Reject("sms_limit")
+    day_sms = session.scalar(
+        select(func.count(SmsMessage.id)).where(
+            SmsMessage.router_id == router.id,
+            SmsMessage.created_at > now - dt.timedelta(days=1),
+        )
+    )
+    if (day_sms or 0) >= policy.sms_router_daily_budget:
+        log.warning("code refused: daily SMS budget of router %s spent", router.id)
+        return Reject("sms_limit")
+
+    code = random_string(policy.otp_length)
+    sms = SmsMessage(
+        owner_id=owner.id,
+        router_id=router.id,
+        phone=phone,
+        template="otp",
+        client_ref=random_string(32, "0123456789abcdef"),
+        status="queued",
+        attempts=0,
+        created_at=now,
+    )
+    session.add(sms)
+    session.flush()  # the row exists before any gateway is called
+    challenge = OtpChallenge(
+        owner_id=owner.id,
+        router_id=router.id,
+        phone=phone,
+        mac=mac,
+        code_hash=hash_secret(code),
+        expires_at=now + dt.timedelta(seconds=policy.otp_ttl),
+        attempts=0,
+        sms_id=sms.id,
+        created_at=now,
+    )
+    session.add(challenge)
+    session.flush()
+    if not send(session, sms, otp_text(code)):
+        # Sending failed: the guest may retry at once; the SMS row says why.
+        session.delete(challenge)
+        session.flush()
+        return Reject("sms_failed")
+    return CodeSent(challenge, phone, policy.sms_cooldown)
+
+
+def resend_wait(session: Session, router: Router, phone: str, mac: str, now: dt.datetime) -> int:
+    """Seconds the guest must still wait before another code can be sent."""
+    policy = OwnerPolicy.of(router.owner)
+    last = session.scalar(
+        select(func.max(OtpChallenge.created_at)).where(
+            OtpChallenge.router_id == router.id,
+            or_(OtpChallenge.phone == phone, OtpChallenge.mac == mac),
+        )
+    )
+    if last is None:
+        return 0
+    return max(0, int(policy.sms_cooldown - (now - last).total_seconds()))
+
+
+def verify_code(
+    session: Session,
+    settings: Settings,
+    router: Router,
+    phone: str,
+    code: str,
+    mac: str,
+    now: dt.datetime,
+) -> PortalLogin | Reject:
+    """Check a code; on success identify the device for 24 hours and issue a ticket."""
+    owner = router.owner
+    policy = OwnerPolicy.of(owner)
+    challenge = session.scalar(
+        select(OtpChallenge)
+        .where(
+            OtpChallenge.router_id == router.id,
+            OtpChallenge.phone == phone,
+            OtpChallenge.mac == mac,
+            OtpChallenge.verified_at.is_(None),
+        )
+        .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if challenge is None or challenge.expires_at <= now:
+        return Reject("code_expired")
+    if challenge.attempts >= policy.otp_max_attempts:
+        return Reject("code_attempts")
+    code = re.sub(r"\s", "", code or "")
+    if not code.isdigit() or not verify_secret(code, challenge.code_hash):
+        challenge.attempts += 1
+        session.flush()
+        if challenge.attempts >= policy.otp_max_attempts:
+            return Reject("code_attempts")
+        return Reject("code_wrong")
+    if is_blacklisted(session, owner.id, phone):
+        return Reject("phone_blocked")
+    challenge.verified_at = now
+    ident = _identify(session, router, "sms", phone, phone, mac, now, policy)
+    return _login(session, settings, router, ident, now)
+
+
+def _identify(
+    session: Session,
+    router: Router,
+    method: str,
+    subject: str,
+    reference: str,
+    mac: str,
+    now: dt.datetime,
+    policy: OwnerPolicy,
+    until: dt.datetime | None = None,
+) -> Identification:
+    expires = now + dt.timedelta(hours=policy.identification_hours)
+    if until is not None:
+        expires = min(expires, until)
+    ident = Identification(
+        owner_id=router.owner_id,
+        router_id=router.id,
+        method=method,
+        subject=subject,
+        reference=reference[:200],
+        mac=mac,
+        expires_at=expires,
+        created_at=now,
+    )
+    session.add(ident)
+    session.flush()
+    log.info("identified %s by %s at router %s", mask(subject), method, router.id)
+    return ident
+
+
+def _login(
+    session: Session,
+    settings: Settings,
+    router: Router,
+    ident: Identification,
+    now: dt.datetime,
+) -> PortalLogin | Reject:
+    """Issue a ticket for an identified device, checked by the same policy as RADIUS."""
+    from ..policy import AccessRequest, Accept, authorize
+
+    ticket, password = issue_ticket(
+        session, settings, router, ident.subject, ident.mac, ident.method, now
+    )
+    state = load_state(session, router.id, ident.subject, ident.mac)
+    decision = authorize(
+        AccessRequest(ident.subject, ident.mac, router.id),
+        state,
+        now.timestamp(),
+        policy_config(settings),
+    )
+    if not isinstance(decision, Accept):
+        session.delete(ticket)
+        session.flush()
+        return decision
+    return PortalLogin(ident.subject, password, ticket, decision)
+
+
+def returning_device(
+    session: Session, settings: Settings, router: Router, mac: str, now: dt.datetime
+) -> PortalLogin | None:
+    """A device identified at this owner within its 24 hours logs in without a new
+    SMS; None when there is no such identification (or it is no longer good)."""
+    ident = session.scalar(
+        select(Identification)
+        .where(
+            Identification.owner_id == router.owner_id,
+            Identification.mac == mac,
+            Identification.expires_at > now + dt.timedelta(minutes=1),
+        )
+        .order_by(Identification.expires_at.desc())
+        .limit(1)
+    )
+    if ident is None:
+        return None
+    result = _login(session, settings, router, ident, now)
+    return result if isinstance(result, PortalLogin) else None
+
+
+# -- documents ---------------------------------------------------------------------
+def _norm_reference(text: str) -> str:
+    return re.sub(r"[\s\-/]", "", text or "").upper()
+
+
+def _norm_surname(text: str) -> str:
+    return " ".join((text or "").split()).upper()
+
+
+def identify_by_document(
+    session: Session,
+    settings: Settings,
+    router: Router,
+    kind: str,
+    reference: str,
+    surname: str,
+    mac: str,
+    now: dt.datetime,
+) -> PortalLogin | Reject:
+    """A hotel guest (room + surname) or a traveller (ticket + surname) matched
+    against the registrations the venue imported."""
+    policy = OwnerPolicy.of(router.owner)
+    if kind not in policy.documents:
+        return Reject("documents_disabled")
+    ref, name = _norm_reference(reference), _norm_surname(surname)
+    if not ref or not name or len(ref) > 40 or len(name) > 100:
+        return Reject("document_not_found")
+    if kind == "ticket" and not re.match(policy.ticket_pattern, ref):
+        return Reject("document_not_found")
+    reg = session.scalar(
+        select(Registration)
+        .where(
+            Registration.owner_id == router.owner_id,
+            Registration.kind == kind,
+            Registration.reference == ref,
+            Registration.surname == name,
+            Registration.valid_from <= now,
+            Registration.valid_until > now,
+        )
+        .limit(1)
+    )
+    if reg is None:
+        return Reject("document_not_found")
+    ident = _identify(
+        session,
+        router,
+        kind,
+        f"{kind}-{reg.id}",
+        f"{kind} {ref} / {name}",
+        mac,
+        now,
+        policy,
+        until=reg.valid_until,
+    )
+    return _login(session, settings, router, ident, now)
+
+
+def import_registrations(
+    session: Session, owner: Owner, kind: str, rows: Iterable[str] | str
+) -> int:
+    """Import a CSV (reference,surname,valid_from,valid_until; ISO dates/times, UTC
+    unless an offset is given). All or nothing: a bad line imports none."""
+    if kind not in ("hotel", "ticket"):
+        raise InvalidInput("kind: hotel or ticket")
+    text = rows if isinstance(rows, str) else "".join(rows)
+    reader = csv.reader(io.StringIO(text))
+    new: list[Registration] = []
+    for lineno, row in enumerate(reader, start=1):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if lineno == 1 and row[0].strip().lower() in ("reference", "room", "ticket"):
+            continue  # header
+        if len(row) != 4:
+            raise InvalidInput(f"line {lineno}: expected 4 columns, found {len(row)}")
+        ref, name = _norm_reference(row[0]), _norm_surname(row[1])
+        if not ref or not name or len(ref) > 40 or len(name) > 100:
+            raise InvalidInput(f"line {lineno}: reference and surname are required")
+        try:
+            start = _parse_time(row[2])
+            end = _parse_time(row[3])
+        except ValueError as exc:
+            raise InvalidInput(f"line {lineno}: {exc}") from exc
+        if end <= start:
+            raise InvalidInput(f"line {lineno}: valid_until must be after valid_from")
+        new.append(
+            Registration(
+                owner_id=owner.id,
+                kind=kind,
+                reference=ref,
+                surname=name,
+                valid_from=start,
+                valid_until=end,
+            )
+        )
+    session.add_all(new)
+    session.flush()
+    return len(new)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.strip())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
