@@ -274,6 +274,59 @@ def voucher_generate(
     )
 
 
+# -- identification ----------------------------------------------------------------
+@main.group()
+def registration() -> None:
+    """Documents guests identify with (hotel registrations, travel tickets)."""
+
+
+@command(registration, "import")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--kind", type=click.Choice(["hotel", "ticket"]), default="hotel",
+              show_default=True)
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@pass_ctx
+def registration_import(
+    ctx: Context, owner_name: str, kind: str, csv_file: Any, as_json: bool
+) -> None:
+    """Import a CSV: reference,surname,valid_from,valid_until (ISO dates)."""
+    from .db import transaction
+    from .services.identification import import_registrations
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        count = import_registrations(
+            session, get_owner(session, owner_name), kind, csv_file.read()
+        )
+    emit({"imported": count}, as_json, lambda d: f"Imported {d['imported']} {kind} rows.")
+
+
+@main.group()
+def blacklist() -> None:
+    """Phones refused SMS and access."""
+
+
+@command(blacklist, "add")
+@click.argument("phone")
+@click.option("--owner", "owner_name", help="Only at this owner's venues (default: all).")
+@click.option("--reason", default="")
+@pass_ctx
+def blacklist_add(
+    ctx: Context, phone: str, owner_name: str | None, reason: str, as_json: bool
+) -> None:
+    """Block a phone number."""
+    from .db import transaction
+    from .phones import mask
+    from .services.identification import blacklist_phone
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        owner_ = get_owner(session, owner_name) if owner_name else None
+        entry = blacklist_phone(session, owner_, phone, reason)
+        data = {"phone": mask(entry.phone), "owner": owner_name}
+    emit(data, as_json, lambda d: f"Blocked {d['phone']}.")
+
+
 # -- processes -------------------------------------------------------------------
 @main.command("run")
 @click.option("--demo/--no-demo", default=True, help="Seed the demo venue.")

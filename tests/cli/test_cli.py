@@ -76,3 +76,26 @@ def test_errors_are_clear_and_machine_readable(cli):
     assert json.loads(proc.stdout)["error"] == "invalid_input"
     proc = cli("tariff", "add", "--owner", "nobody-here", "--name", "x", ok=False)
     assert proc.returncode == 1 and "no owner" in proc.stderr
+
+
+def test_registration_import_and_blacklist(cli, tmp_path):
+    name = f"hotel-{uuid.uuid4().hex[:6]}"
+    cli("owner", "add", name)
+    csv_file = tmp_path / "guests.csv"
+    csv_file.write_text(
+        "reference,surname,valid_from,valid_until\n"
+        "101,Karimova,2026-03-01T14:00:00,2026-03-04T12:00:00\n"
+        "102,Smith,2026-03-01T14:00:00,2026-03-02T12:00:00\n"
+    )
+    out = cli("registration", "import", "--owner", name, "--kind", "hotel",
+              str(csv_file), "--json").stdout
+    assert json.loads(out) == {"imported": 2}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("103,Lee,not a date,2026-03-02\n")
+    proc = cli("registration", "import", "--owner", name, str(bad), ok=False)
+    assert proc.returncode == 1 and "line 1" in proc.stderr
+
+    out = json.loads(cli("blacklist", "add", "+998 90 765 43 21", "--owner", name,
+                         "--json").stdout)
+    # The full number is not echoed back (logs and terminals see it masked).
+    assert out["phone"] != "998907654321" and out["phone"].endswith("21")
