@@ -7,11 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response
 
 from hotspot.clock import Clock, SystemClock
 from hotspot.settings import Settings
 
+from . import i18n
 from .extensions import csrf, db
+from .i18n import message_text
 
 
 def create_app(
@@ -40,6 +45,7 @@ def create_app(
 
     db.init_app(app)
     csrf.init_app(app)
+    i18n.init_app(app)
 
     from .guest.routes import bp as guest_bp
 
@@ -49,20 +55,29 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.after_request
+    def vary_on_language(response: Response) -> Response:
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
+        return response
+
     @app.errorhandler(404)
     def not_found(_: Exception) -> tuple[str, int]:
-        return render_template("error.html", message="Page not found."), 404
+        return render_template("error.html", message=gettext("Page not found.")), 404
+
+    @app.errorhandler(CSRFError)
+    def form_expired(_: Exception) -> tuple[str, int]:
+        text = gettext("This page has expired, please go back and start again.")
+        return render_template("error.html", message=text), 400
 
     @app.errorhandler(400)
-    def bad_request(exc: Exception) -> tuple[str, int]:
-        text = getattr(exc, "description", None) or "The request could not be understood."
-        return render_template("error.html", message=text), 400
+    def bad_request(_: Exception) -> tuple[str, int]:
+        return render_template("error.html", message=message_text("bad_request")), 400
 
     @app.errorhandler(500)
     def server_error(_: Exception) -> tuple[str, int]:
         return render_template(
-            "error.html",
-            message="The service is temporarily unavailable, please try again.",
+            "error.html", message=message_text("service_unavailable")
         ), 500
 
     return app

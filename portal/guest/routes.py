@@ -20,9 +20,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from hotspot.messages import KEY_BY_MESSAGE, message
+from hotspot.messages import KEY_BY_MESSAGE
 from hotspot.mikrotik import chap_password_for, is_router_link
 from hotspot.phones import display as display_phone
 from hotspot.policy import Reject
@@ -42,6 +43,7 @@ from hotspot.services.identification import (
 )
 
 from ..extensions import csrf, db
+from ..i18n import message_text
 from ..sms import sms_sender
 from .forms import CodeForm, DocumentForm, PhoneForm, VoucherForm
 
@@ -66,9 +68,15 @@ def _context() -> dict[str, str] | None:
 
 
 def _router_error(text: str) -> str:
-    """The router relays RADIUS's Reply-Message; show our wording of it."""
+    """The router relays RADIUS's Reply-Message (English); show our wording of it in
+    the guest's language."""
     key = KEY_BY_MESSAGE.get(text.strip())
-    return message(key) if key else text.strip()[:200]
+    return message_text(key) if key else text.strip()[:200]
+
+
+def _not_from_a_router() -> tuple[str, int]:
+    text = gettext("Please connect through the venue's WiFi and open any web page.")
+    return render_template("error.html", message=text), 400
 
 
 @bp.get("/")
@@ -88,10 +96,7 @@ def from_router() -> str | Response | tuple[str, int]:
     values = {name: form.get(name, "")[:512] for name in _FIELDS}
     mac = normalise_mac(values["mac"])
     if not mac or not is_router_link(values["link-login-only"]):
-        return render_template(
-            "error.html",
-            message="Please connect through the venue's WiFi and open any web page.",
-        ), 400
+        return _not_from_a_router()
     values["mac"] = mac
     session[CONTEXT_KEY] = values
     error = form.get("error", "").strip()
@@ -109,10 +114,7 @@ def from_router() -> str | Response | tuple[str, int]:
 @bp.get("/login")
 def login() -> str | tuple[str, int]:
     if not _context():
-        return render_template(
-            "error.html",
-            message="Please connect through the venue's WiFi and open any web page.",
-        ), 400
+        return _not_from_a_router()
     return _render_login()
 
 
@@ -157,10 +159,11 @@ def voucher() -> Any:
         return redirect(url_for("guest.login"))
     form = VoucherForm()
     if not form.validate_on_submit():
-        return _render_login(form, error="Please enter the card number and the PIN."), 422
+        text = gettext("Please enter the card number and the PIN.")
+        return _render_login(form, error=text), 422
     router = _router()
     if router is None:
-        return _render_login(form, error=message("router_unknown")), 422
+        return _render_login(form, error=message_text("router_unknown")), 422
     result = voucher_login(
         db.session, _settings(), router, form.code.data, form.pin.data, ctx["mac"], _now()
     )
@@ -171,7 +174,7 @@ def _finish(result: PortalLogin | Reject, ctx: dict[str, str], on_error: Any) ->
     """Commit either way (attempt counters, SMS history), then log in or explain."""
     db.session.commit()
     if isinstance(result, Reject):
-        return on_error(result.message), 422
+        return on_error(message_text(result.reason)), 422
     return _router_login(result.username, result.password, ctx)
 
 
@@ -183,7 +186,7 @@ def phone() -> Any:
     form = PhoneForm()
     router = _router()
     if not form.validate_on_submit() or router is None:
-        return _render_login(phone_form=form, error=message("phone_invalid")), 422
+        return _render_login(phone_form=form, error=message_text("phone_invalid")), 422
     return _send_code(router, form.phone.data, ctx, form)
 
 
@@ -195,7 +198,8 @@ def _send_code(router: Any, phone_text: str, ctx: dict[str, str], form: Any = No
     if isinstance(result, Reject):
         if result.reason == "sms_cooldown" and ctx.get("phone"):
             return redirect(url_for("guest.code"))
-        return _render_login(phone_form=form, error=result.message), 422
+        text = message_text(result.reason)
+        return _render_login(phone_form=form, error=text), 422
     ctx["phone"] = result.phone
     session[CONTEXT_KEY] = ctx
     return redirect(url_for("guest.code"))
@@ -218,9 +222,9 @@ def code() -> Any:
             db.session.commit()
             if isinstance(result, PortalLogin):
                 return _router_login(result.username, result.password, ctx)
-            error = result.message
+            error = message_text(result.reason)
         else:
-            error = message("code_wrong")
+            error = message_text("code_wrong")
     wait = resend_wait(db.session, router, ctx["phone"], ctx["mac"], _now())
     page = render_template(
         "guest/code.html",
@@ -250,7 +254,8 @@ def document() -> Any:
     form = DocumentForm()
     router = _router()
     if not form.validate_on_submit() or router is None:
-        return _render_login(document_form=form, error=message("document_not_found")), 422
+        text = message_text("document_not_found")
+        return _render_login(document_form=form, error=text), 422
     result = identify_by_document(
         db.session, _settings(), router, form.kind.data, form.reference.data,
         form.surname.data, ctx["mac"], _now(),

@@ -51,8 +51,11 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context()  # type: ignore[attr-defined]
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A page in a fresh browser context; options for the context (e.g.
+    ``{"locale": "ru-RU"}``) come by indirect parametrisation."""
+    options = getattr(request, "param", None) or {}
+    context = browser.new_context(**options)  # type: ignore[attr-defined]
     pg = context.new_page()
     pg.set_default_timeout(15000)
     yield pg
