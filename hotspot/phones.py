@@ -29,10 +29,10 @@ def normalise_phone(
 
 
 def mask(phone: str) -> str:
-    """For logs: keep the country code and the last two digits."""
-    if len(phone) <= 5:
-        return "*" * len(phone)
-    return phone[:5] + "*" * (len(phone) - 7) + phone[-2:]
+    """For logs: ``998901234567`` -> ``99890*****67``; never the full number."""
+    from .sms.base import mask_phone
+
+    return mask_phone(phone)
 
 
 def display(phone: str) -> str:

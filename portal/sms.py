@@ -16,10 +16,10 @@ def providers(app: Flask) -> list[Any]:
     """The configured providers, built once per app."""
     built = app.extensions.get("hotspot_sms")
     if built is None:
-        from hotspot.sms import build_provider
+        from hotspot.sms import build_providers
 
         raw = app.config["HOTSPOT_SETTINGS"].sms_providers or "[]"
-        built = [build_provider(cfg) for cfg in json.loads(raw)]
+        built = build_providers(json.loads(raw))
         app.extensions["hotspot_sms"] = built
     return built
 

@@ -329,7 +329,7 @@ def _login(
     ticket, password = issue_ticket(
         session, settings, router, ident.subject, ident.mac, ident.method, now
     )
-    state = load_state(session, router.id, ident.subject, ident.mac)
+    state = load_state(session, router.id, ident.subject, ident.mac, now)
     decision = authorize(
         AccessRequest(ident.subject, ident.mac, router.id),
         state,
