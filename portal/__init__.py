@@ -51,6 +51,10 @@ def create_app(
 
     app.register_blueprint(guest_bp)
 
+    from .api.routes import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

@@ -27,9 +27,28 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def portal_url(settings: Settings) -> Iterator[str]:
+def eskiz() -> Iterator[object]:
+    """A local stand-in for the Eskiz.uz SMS gateway (its real HTTP API)."""
+    from tests.sms.fakes import EskizFake
+
+    gateway = EskizFake().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def portal_url(settings: Settings, eskiz: object) -> Iterator[str]:
+    import json
+
     port = free_port()
-    app = create_app(settings=settings.with_(portal_url=f"http://127.0.0.1:{port}"))
+    sms = [{
+        "type": "eskiz", "name": "eskiz", "base_url": eskiz.url,  # type: ignore[attr-defined]
+        "email": eskiz.EMAIL, "password": eskiz.PASSWORD,  # type: ignore[attr-defined]
+        "trust_env": False, "read_timeout": 3,
+    }]
+    app = create_app(settings=settings.with_(
+        portal_url=f"http://127.0.0.1:{port}", sms_providers=json.dumps(sms),
+    ))
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
