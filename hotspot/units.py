@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 _DURATION_RE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -56,7 +57,8 @@ def parse_size(text: str) -> int:
     m = _SIZE_RE.match(text)
     if not m:
         raise UnitError(f"not a size: {text!r} (try 500MB, 2GB)")
-    number, prefix, binary = float(m.group(1)), m.group(2).upper(), bool(m.group(3))
+    # Decimal, not float: "2.01MB" is 2010000 bytes, not 2009999.
+    number, prefix, binary = Decimal(m.group(1)), m.group(2).upper(), bool(m.group(3))
     base = 1024 if binary else 1000
     power = " KMGT".index(prefix) if prefix else 0
     return int(number * base**power)

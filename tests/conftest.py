@@ -4,8 +4,10 @@ a transaction rolled back after each test (pypi/warehouse style)."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.crypto import new_fernet_key
-from hotspot.db import make_engine
+from hotspot.db import make_engine, transaction
+from hotspot.devstack.freeradius import FreeRadius
 from hotspot.devstack.postgres import PostgresCluster, free_port
+from hotspot.models import Owner, Router
 from hotspot.settings import Settings
+from tests import factories
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +29,7 @@ def work_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="hotspot-test-"))
     path.chmod(0o755)
     yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +91,45 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     """For tests whose data other processes (FreeRADIUS, the portal) must see:
     they commit, and use unique names."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# -- the RADIUS stack shared by tests/radius and tests/browser ------------------
+SECRET_A = "secret-router-a"
+SECRET_B = "secret-router-b"
+
+
+@dataclass
+class Venue:
+    owner: Owner
+    router: Router
+    secret: str
+    ip: str
+
+
+@pytest.fixture(scope="session")
+def venues(session_factory: sessionmaker[Session]) -> dict[str, Venue]:
+    with transaction(session_factory) as s:
+        a = factories.owner(s)
+        ra = factories.router(
+            s, a, ip="127.0.0.1", secret=SECRET_A, require_message_authenticator=True
+        )
+        b = factories.owner(s)
+        rb = factories.router(s, b, ip="127.0.0.3", secret=SECRET_B)
+    return {
+        "a": Venue(a, ra, SECRET_A, "127.0.0.1"),
+        "b": Venue(b, rb, SECRET_B, "127.0.0.3"),
+    }
+
+
+@pytest.fixture(scope="session")
+def radius(
+    settings: Settings, work_dir: Path, venues: dict[str, Venue]
+) -> Iterator[FreeRadius]:
+    server = FreeRadius(
+        settings, work_dir / "radius", reject_delay=0, client_lifetime=2, spool_retry=1
+    )
+    server.start()
+    yield server
+    server.stop()
+
+

@@ -42,17 +42,24 @@ def generate_vouchers(
         raise InvalidInput("the tariff belongs to another owner")
     if tariff.archived:
         raise InvalidInput("the tariff is archived")
+    # Draw until the batch is full: a fresh draw may hit a code taken in the
+    # database or one already in this batch, and neither may shrink the batch.
     codes: set[str] = set()
-    while len(codes) < count:
+    for _ in range(100):
+        missing = count - len(codes)
+        if not missing:
+            break
         # The first digit is never 0 so codes survive spreadsheets.
-        codes.add(prefix + random_string(1, DIGITS[1:]) + random_string(code_length - 1))
-    taken = set(session.scalars(select(Voucher.code).where(Voucher.code.in_(codes))))
-    while taken:
-        codes -= taken
-        fresh = {prefix + random_string(1, DIGITS[1:]) + random_string(code_length - 1)
-                 for _ in taken}
-        taken = set(session.scalars(select(Voucher.code).where(Voucher.code.in_(fresh))))
+        fresh = {
+            prefix + random_string(1, DIGITS[1:]) + random_string(code_length - 1)
+            for _ in range(missing)
+        } - codes
+        taken = set(
+            session.scalars(select(Voucher.code).where(Voucher.code.in_(fresh)))
+        )
         codes |= fresh - taken
+    if len(codes) < count:
+        raise InvalidInput("too few free card numbers of this length: make them longer")
     issued = []
     for code in sorted(codes, key=lambda _: random_string(8)):
         pin = random_string(pin_length)

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from hotspot.devstack.postgres import free_port
 from hotspot.settings import Settings
 from portal import create_app
-from tests.radius.conftest import Venue, radius, venues  # noqa: F401 - fixtures
+from tests.conftest import Venue
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

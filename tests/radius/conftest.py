@@ -4,62 +4,34 @@ session; routers at 127.0.0.1 (owner A, Message-Authenticator required) and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.db import transaction
 from hotspot.devstack.freeradius import FreeRadius
-from hotspot.models import Owner, Router
+from hotspot.models import Voucher
+from hotspot.services.vouchers import IssuedVoucher
 from hotspot.settings import Settings
 from simulator.radius import RadiusClient
 from tests import factories
 
-SECRET_A = "secret-router-a"
-SECRET_B = "secret-router-b"
+T = TypeVar("T")
 
-
-@dataclass
-class Venue:
-    owner: Owner
-    router: Router
-    secret: str
-    ip: str
-
-
-@pytest.fixture(scope="session")
-def venues(session_factory: sessionmaker[Session]) -> dict[str, Venue]:
-    with transaction(session_factory) as s:
-        a = factories.owner(s)
-        ra = factories.router(
-            s, a, ip="127.0.0.1", secret=SECRET_A, require_message_authenticator=True
-        )
-        b = factories.owner(s)
-        rb = factories.router(s, b, ip="127.0.0.3", secret=SECRET_B)
-    return {
-        "a": Venue(a, ra, SECRET_A, "127.0.0.1"),
-        "b": Venue(b, rb, SECRET_B, "127.0.0.3"),
-    }
-
-
-@pytest.fixture(scope="session")
-def radius(
-    settings: Settings, work_dir: Path, venues: dict[str, Venue]
-) -> Iterator[FreeRadius]:
-    server = FreeRadius(
-        settings, work_dir / "radius", reject_delay=0, client_lifetime=2, spool_retry=1
-    )
-    server.start()
-    yield server
-    server.stop()
+from tests.conftest import SECRET_A, SECRET_B, Venue  # noqa: E402,F401
 
 
 def client_for(
-    settings: Settings, venue: Venue | None = None, *, ip: str | None = None,
-    secret: str | None = None, **kwargs: object,
+    settings: Settings,
+    venue: Venue | None = None,
+    *,
+    ip: str | None = None,
+    secret: str | None = None,
+    **kwargs: object,
 ) -> RadiusClient:
     return RadiusClient(
         settings.radius_host,
@@ -72,12 +44,94 @@ def client_for(
 
 
 @pytest.fixture
-def nas_a(radius: FreeRadius, settings: Settings, venues: dict[str, Venue]) -> Iterator[RadiusClient]:
+def nas_a(
+    radius: FreeRadius, settings: Settings, venues: dict[str, Venue]
+) -> Iterator[RadiusClient]:
     with client_for(settings, venues["a"]) as c:
         yield c
 
 
 @pytest.fixture
-def nas_b(radius: FreeRadius, settings: Settings, venues: dict[str, Venue]) -> Iterator[RadiusClient]:
+def nas_b(
+    radius: FreeRadius, settings: Settings, venues: dict[str, Venue]
+) -> Iterator[RadiusClient]:
     with client_for(settings, venues["b"]) as c:
         yield c
+
+
+# -- helpers for the RADIUS tests ------------------------------------------------------
+
+#: Fresh loopback addresses for routers added while FreeRADIUS runs (127.0.0.1-3 are
+#: taken by the venues above and the unknown router).
+_loopback = itertools.count(20)
+
+
+def new_loopback_ip() -> str:
+    return f"127.0.0.{next(_loopback)}"
+
+
+def wait_until(
+    probe: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.1
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {probe.__doc__ or probe}")
+        time.sleep(interval)
+
+
+class LogWatch:
+    """FreeRADIUS's output from now on."""
+
+    def __init__(self, server: FreeRadius) -> None:
+        self.server = server
+        self.start = len(server.output().splitlines())
+
+    def text(self) -> str:
+        return "\n".join(self.server.output().splitlines()[self.start :])
+
+    def wait_for(self, needle: str, timeout: float = 5.0) -> str:
+        """The first new log line containing ``needle``."""
+
+        def probe() -> str | None:
+            return next((ln for ln in self.text().splitlines() if needle in ln), None)
+
+        probe.__doc__ = f"FreeRADIUS logs {needle!r}"
+        return wait_until(probe, timeout, 0.05)
+
+
+@pytest.fixture
+def radius_log(radius: FreeRadius) -> LogWatch:
+    return LogWatch(radius)
+
+
+@pytest.fixture
+def make_voucher(
+    session_factory: sessionmaker[Session], settings: Settings, venues: dict[str, Venue]
+) -> Callable[..., IssuedVoucher]:
+    """A committed voucher of venue ``owner`` ("a" or "b") with the given limits,
+    e.g. ``make_voucher("a", time="1h", data="100MB")``; then ``columns`` are set."""
+
+    def make(
+        owner: str = "a", columns: dict[str, object] | None = None, **limits: str
+    ) -> IssuedVoucher:
+        with transaction(session_factory) as s:
+            issued = factories.voucher(
+                s, s.merge(venues[owner].owner), settings.pin_key, **limits
+            )
+            for name, value in (columns or {}).items():
+                setattr(issued.voucher, name, value)
+        return issued
+
+    return make
+
+
+def voucher_row(session_factory: sessionmaker[Session], voucher_id: int) -> Voucher:
+    with session_factory() as s:
+        v = s.get(Voucher, voucher_id)
+        assert v is not None
+        return v

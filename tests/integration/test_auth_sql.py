@@ -1,0 +1,217 @@
+"""The SQL functions FreeRADIUS calls on the hot path (through rlm_sql): the router
+behind a source address, the state the decision needs, and using up a ticket."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from hotspot.models import LoginTicket, Router
+from hotspot.policy import AuthState, RouterInfo, TicketInfo, VoucherInfo, parse_state
+from hotspot.settings import Settings
+from tests import factories
+
+MAC = "AA:BB:CC:DD:EE:01"
+OTHER_MAC = "AA:BB:CC:DD:EE:02"
+
+
+def client(session: Session, ip: str) -> str | None:
+    return session.scalar(text("SELECT hotspot_client(:ip)"), {"ip": ip})
+
+
+def auth_state(session: Session, router: str, user: str, mac: str) -> AuthState:
+    raw = session.scalar(
+        text("SELECT hotspot_auth_state(:r, :u, :m)"),
+        {"r": router, "u": user, "m": mac},
+    )
+    return parse_state(raw)
+
+
+def epoch(value: dt.datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+# -- hotspot_client -----------------------------------------------------------------
+
+
+def test_client_of_an_enabled_router(db_session: Session) -> None:
+    owner = factories.owner(db_session)
+    plain = factories.router(db_session, owner, ip="10.77.0.1", secret="s3cret-plain")
+    strict = factories.router(
+        db_session,
+        owner,
+        ip="10.77.0.2",
+        secret="s3cret:with/odd+chars",
+        require_message_authenticator=True,
+    )
+    assert client(db_session, "10.77.0.1") == f"{plain.id} 0 s3cret-plain"
+    assert client(db_session, "10.77.0.2") == f"{strict.id} 1 s3cret:with/odd+chars"
+
+
+@pytest.mark.parametrize(
+    "ip", ["10.77.0.9", "", "not-an-ip", "10.77.0.1'; DROP TABLE routers; --", "::1"]
+)
+def test_no_client_for_unknown_addresses(db_session: Session, ip: str) -> None:
+    factories.router(db_session, factories.owner(db_session), ip="10.77.0.1")
+    assert client(db_session, ip) is None
+
+
+def test_no_client_for_a_disabled_router(db_session: Session) -> None:
+    r = factories.router(db_session, factories.owner(db_session), ip="10.77.0.3")
+    r.enabled = False
+    db_session.flush()
+    assert client(db_session, "10.77.0.3") is None
+
+
+# -- hotspot_auth_state -------------------------------------------------------------
+
+
+def test_auth_state_carries_what_the_policy_needs(
+    db_session: Session, settings: Settings
+) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    v = factories.voucher(
+        db_session,
+        owner,
+        settings.pin_key,
+        time="2h",
+        data="5GB",
+        rate="2M/4M",
+        validity="30d",
+        idle="5m",
+    ).voucher
+    v.activated_at = dt.datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=dt.UTC)
+    v.expires_at = dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+    v.used_seconds, v.used_bytes, v.status = 120, 6 * (1 << 30), "active"
+    db_session.flush()
+
+    state = auth_state(db_session, str(router.id), v.code, MAC)
+    assert state == AuthState(
+        router=RouterInfo(router.id, owner.id, True),
+        voucher=VoucherInfo(
+            id=v.id,
+            owner_id=owner.id,
+            status="active",
+            pin_encrypted=v.pin_encrypted,
+            time_limit=7200,
+            data_limit=5_000_000_000,
+            rate_limit="2M/4M",
+            idle_timeout=300,
+            validity_seconds=30 * 86400,
+            expires_at=v.expires_at.timestamp(),
+            activated_at=v.activated_at.timestamp(),
+            used_seconds=120,
+            used_bytes=6 * (1 << 30),
+        ),
+        ticket=None,
+    )
+
+
+def test_auth_state_of_an_unlimited_new_voucher(db_session, settings) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    v = factories.voucher(db_session, owner, settings.pin_key).voucher
+    state = auth_state(db_session, str(router.id), v.code, MAC)
+    assert state.voucher is not None
+    assert (
+        state.voucher.time_limit,
+        state.voucher.data_limit,
+        state.voucher.rate_limit,
+        state.voucher.validity_seconds,
+        state.voucher.expires_at,
+        state.voucher.activated_at,
+    ) == (None, None, None, None, None, None)
+    assert state.voucher.status == "new"
+
+
+@pytest.mark.parametrize("router_arg", ["999999999", "", "x", "1 OR 1=1"])
+def test_auth_state_for_an_unknown_router(db_session, settings, router_arg) -> None:
+    owner = factories.owner(db_session)
+    v = factories.voucher(db_session, owner, settings.pin_key).voucher
+    state = auth_state(db_session, router_arg, v.code, MAC)
+    assert state.router is None
+    assert state.ticket is None
+
+
+def test_auth_state_of_a_disabled_router(db_session, settings) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    router.enabled = False
+    db_session.flush()
+    state = auth_state(db_session, str(router.id), "nobody", MAC)
+    assert state.router == RouterInfo(router.id, owner.id, False)
+    assert state.voucher is None
+
+
+def _ticket(session: Session, router: Router, user: str, mac: str, **kw) -> LoginTicket:
+    t = LoginTicket(
+        router_id=router.id,
+        username=user,
+        mac=mac,
+        nonce=factories.unique("nonce"),
+        method="voucher",
+        expires_at=kw.pop(
+            "expires_at", dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+        ),
+        **kw,
+    )
+    session.add(t)
+    session.flush()
+    return t
+
+
+def test_auth_state_picks_the_latest_unused_ticket_for_router_user_and_mac(
+    db_session, settings
+) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    other_router = factories.router(db_session, owner)
+    v = factories.voucher(db_session, owner, settings.pin_key).voucher
+    older = _ticket(db_session, router, v.code, MAC)
+    wanted = _ticket(db_session, router, v.code, MAC)
+    # Newer, but not for this login:
+    _ticket(db_session, router, v.code, MAC, used_at=dt.datetime.now(dt.UTC))
+    _ticket(db_session, router, v.code, OTHER_MAC)
+    _ticket(db_session, other_router, v.code, MAC)
+    _ticket(db_session, router, "another-user", MAC)
+    assert older.id < wanted.id
+
+    state = auth_state(db_session, str(router.id), v.code, MAC)
+    assert state.ticket == TicketInfo(
+        wanted.id, wanted.nonce, wanted.expires_at.timestamp()
+    )
+    # The router sends the MAC in capitals; a lower-case one finds the same ticket.
+    assert (
+        auth_state(db_session, str(router.id), v.code, MAC.lower()).ticket
+        == state.ticket
+    )
+
+    wanted.used_at = dt.datetime.now(dt.UTC)
+    db_session.flush()
+    state = auth_state(db_session, str(router.id), v.code, MAC)
+    assert state.ticket is not None and state.ticket.id == older.id
+
+
+def test_no_ticket_for_another_mac(db_session, settings) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    _ticket(db_session, router, "5000000001", MAC)
+    assert (
+        auth_state(db_session, str(router.id), "5000000001", OTHER_MAC).ticket is None
+    )
+
+
+def test_a_ticket_is_used_once(db_session) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    t = _ticket(db_session, router, "5000000002", MAC)
+    use = text("SELECT hotspot_use_ticket(:t)")
+    assert db_session.scalar(use, {"t": str(t.id)}) == "ok"
+    assert db_session.scalar(use, {"t": str(t.id)}) is None
+    assert db_session.scalar(use, {"t": "not-a-number"}) is None
+    db_session.refresh(t)
+    assert t.used_at is not None
