@@ -49,6 +49,12 @@ class VoucherInfo:
     activated_at: float | None = None
     used_seconds: int = 0
     used_bytes: int = 0
+    #: Devices that may be online at once.
+    max_devices: int = 1
+    #: Metered cards: the balance (face value) and the prices charged against it.
+    face_value: float | None = None
+    price_per_mb: float | None = None
+    price_per_minute: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,16 @@ class GuestLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class Failures:
+    """Recent wrong PINs: for this card (15 min), this MAC (15 min), this router
+    (1 min)."""
+
+    card: int = 0
+    mac: int = 0
+    router: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class AuthState:
     router: RouterInfo | None
     voucher: VoucherInfo | None = None
@@ -84,6 +100,9 @@ class AuthState:
     identification: IdentificationInfo | None = None
     blacklisted: bool = False
     guest_limits: GuestLimits | None = None
+    #: (MAC, last update epoch) of the voucher's open sessions.
+    open_sessions: tuple[tuple[str, float], ...] = ()
+    failures: Failures = Failures()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +114,10 @@ class PolicyConfig:
     max_session_seconds: int = 86400
     acct_interim_interval: int = 60
     default_idle_timeout: int = 600
+    #: Wrong PINs before a lock-out: per card and per MAC (15 min), per router (1 min).
+    max_pin_failures_card: int = 5
+    max_pin_failures_mac: int = 10
+    max_pin_failures_router: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +153,13 @@ def authorize(
         return Reject("router_disabled")
     if state.blacklisted:
         return Reject("phone_blocked")
+    has_ticket = state.ticket is not None and state.ticket.expires_at > now
+    f = state.failures
+    if not has_ticket and (
+        f.mac >= config.max_pin_failures_mac or f.router >= config.max_pin_failures_router
+    ):
+        # Guessing card numbers or PINs from this device or router: locked out.
+        return Reject("pin_locked")
     voucher = state.voucher
     if voucher is None:
         if state.identification is not None:
@@ -143,7 +173,9 @@ def authorize(
     valid_until = voucher_valid_until(voucher, now)
     # Less than a second left is expired: Session-Timeout counts whole seconds, and
     # the smallest one would outlast the voucher.
-    if voucher.status == "expired" or (valid_until is not None and valid_until - now < 1):
+    if voucher.status == "expired" or (
+        valid_until is not None and valid_until - now < 1
+    ):
         return Reject("voucher_expired")
     time_left = None
     if voucher.time_limit is not None:
@@ -155,6 +187,24 @@ def authorize(
         data_left = voucher.data_limit - voucher.used_bytes
         if data_left <= 0:
             return Reject("data_used")
+    balance = metered_allowance(voucher)
+    if balance is not None:
+        if balance[0] is not None and balance[0] <= 0:
+            return Reject("balance_used")
+        if balance[1] is not None and balance[1] <= 0:
+            return Reject("balance_used")
+        time_left = _smallest(time_left, balance[0])
+        data_left = _smallest(data_left, balance[1])
+
+    # Simultaneous use: sessions silent for 3 interim intervals are stale.
+    fresh_after = now - 3 * config.acct_interim_interval
+    others = {
+        mac
+        for mac, updated in state.open_sessions
+        if mac and mac != request.mac.upper() and updated > fresh_after
+    }
+    if len(others) >= voucher.max_devices:
+        return Reject("device_limit")
 
     ticket = state.ticket
     ticket_id = None
@@ -162,6 +212,9 @@ def authorize(
         password = config.ticket_password(ticket.nonce)
         ticket_id = ticket.id
     else:
+        # The PIN is checked by FreeRADIUS: refuse while this card is locked out.
+        if f.card >= config.max_pin_failures_card:
+            return Reject("pin_locked")
         pin = config.decrypt_pin(voucher.pin_encrypted)
         if pin is None:
             # A PIN encrypted with another key: refuse rather than guess.
@@ -201,6 +254,37 @@ def _authorize_identified(
         config.acct_interim_interval,
     )
     return Accept(config.ticket_password(ticket.nonce), reply, timeout, None, ticket.id)
+
+
+def _smallest(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def metered_allowance(voucher: VoucherInfo) -> tuple[int | None, int | None] | None:
+    """(seconds, bytes) the card's balance still pays for, or None if not metered.
+
+    Counters come from the router's totals, so the charge so far is exact. When both
+    time and data are priced, each gets half of the balance left: whatever mix the
+    guest uses, one session can never cost more than the balance (the next login
+    gets half of what is then left)."""
+    if voucher.face_value is None or (
+        voucher.price_per_mb is None and voucher.price_per_minute is None
+    ):
+        return None
+    per_mb = voucher.price_per_mb or 0.0
+    per_min = voucher.price_per_minute or 0.0
+    spent = voucher.used_bytes / 1_000_000 * per_mb + voucher.used_seconds / 60 * per_min
+    left = voucher.face_value - spent
+    if left <= 0:
+        return (0 if per_min else None, 0 if per_mb else None)
+    share = left / 2 if per_mb and per_min else left
+    seconds = int(share / per_min * 60) if per_min else None
+    data = int(share / per_mb * 1_000_000) if per_mb else None
+    return seconds, data
 
 
 def voucher_valid_until(voucher: VoucherInfo, now: float) -> float | None:
@@ -273,6 +357,10 @@ def parse_state(text: str) -> AuthState:
             activated_at=v.get("act"),
             used_seconds=v.get("us", 0),
             used_bytes=v.get("ub", 0),
+            max_devices=v.get("md", 1),
+            face_value=v.get("fv"),
+            price_per_mb=v.get("pmb"),
+            price_per_minute=v.get("pmin"),
         )
         if v
         else None,
@@ -282,4 +370,6 @@ def parse_state(text: str) -> AuthState:
         guest_limits=GuestLimits(g.get("dl"), g.get("tl"), g.get("rate"), g.get("idle"))
         if g
         else None,
+        open_sessions=tuple((mac, upd) for mac, upd in data.get("o") or ()),
+        failures=Failures(*data["f"]) if data.get("f") else Failures(),
     )

@@ -17,7 +17,7 @@ done
 packages=(freeradius freeradius-python3 freeradius-utils postgresql python3 python3-venv
           python3-dev libpq5 ca-certificates)
 if [ "$with_test" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core)
+  packages+=(chromium fonts-dejavu-core zbar-tools poppler-utils)
 fi
 
 missing=()

@@ -4,12 +4,16 @@ from .accounting import RadiusSession
 from .base import Base
 from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
 from .sms import SmsMessage, SmsStatus
-from .tariffs import Tariff
+from .tariffs import Tariff, TariffKind, ValidityFrom
 from .tenancy import Owner, Router
 from .tickets import LoginTicket
-from .vouchers import Voucher, VoucherStatus
+from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "AuthFailure",
+    "TariffKind",
+    "ValidityFrom",
+    "VoucherBatch",
     "Identification",
     "OtpChallenge",
     "PhoneBlacklist",

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import enum
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, CreatedAt
+
+
+class TariffKind(enum.StrEnum):
+    #: Free of charge (guest access, promotions).
+    FREE = "free"
+    #: A fixed package sold at ``price``.
+    PREPAID = "prepaid"
+    #: Charged per MB and/or per minute against a card's balance (face value).
+    METERED = "metered"
+
+
+class ValidityFrom(enum.StrEnum):
+    FIRST_USE = "first_use"
+    CREATION = "creation"
 
 
 class Tariff(CreatedAt, Base):
@@ -24,8 +39,18 @@ class Tariff(CreatedAt, Base):
     #: Mikrotik-Rate-Limit string, e.g. "2M/2M".
     rate_limit: Mapped[str | None] = mapped_column(String(128))
     idle_timeout: Mapped[int | None]
-    #: How long a voucher stays usable, seconds, counted from its first use.
+    #: How long a voucher stays usable, seconds, from first use or from creation.
     validity_seconds: Mapped[int | None]
+    validity_from: Mapped[str] = mapped_column(
+        String(16), default=ValidityFrom.FIRST_USE.value
+    )
+    kind: Mapped[str] = mapped_column(String(16), default=TariffKind.PREPAID.value)
     price: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
+    #: Metered tariffs: charged against the card's balance.
+    price_per_mb: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    price_per_minute: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     currency: Mapped[str] = mapped_column(String(3), default="UZS")
+    #: Devices that may be online at once with one voucher.
+    max_devices: Mapped[int] = mapped_column(default=1)
+    #: Archived tariffs sell no new vouchers; sold ones keep their snapshot.
     archived: Mapped[bool] = mapped_column(default=False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CreatedAt
@@ -20,6 +22,44 @@ class VoucherStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class VoucherBatch(CreatedAt, Base):
+    """One generation run: the unit operators print, sell and export."""
+
+    __tablename__ = "voucher_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("owners.id", ondelete="CASCADE"), index=True
+    )
+    tariff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tariffs.id", ondelete="RESTRICT")
+    )
+    count: Mapped[int]
+    prefix: Mapped[str] = mapped_column(String(8), default="")
+    #: Face value of each card (metered tariffs: the balance).
+    face_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AuthFailure(Base):
+    """A wrong PIN (at RADIUS or the portal): counted to lock out guessing."""
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (
+        Index("ix_auth_failures_username", "username", "created_at"),
+        Index("ix_auth_failures_mac", "mac", "created_at"),
+        Index("ix_auth_failures_router", "router_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    router_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routers.id", ondelete="CASCADE")
+    )
+    username: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(17), default="")
+    created_at: Mapped[dt.datetime]
+
+
 class Voucher(CreatedAt, Base):
     __tablename__ = "vouchers"
 
@@ -29,6 +69,9 @@ class Voucher(CreatedAt, Base):
     )
     tariff_id: Mapped[int | None] = mapped_column(
         ForeignKey("tariffs.id", ondelete="RESTRICT")
+    )
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voucher_batches.id", ondelete="SET NULL"), index=True
     )
     #: The card number: unique across the installation, not sequential.
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -42,6 +85,12 @@ class Voucher(CreatedAt, Base):
     rate_limit: Mapped[str | None] = mapped_column(String(128))
     idle_timeout: Mapped[int | None]
     validity_seconds: Mapped[int | None]
+    max_devices: Mapped[int] = mapped_column(default=1)
+    #: Metered cards: balance (face value) and prices, snapshot of the tariff.
+    face_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    price_per_mb: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    price_per_minute: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    revoked_at: Mapped[dt.datetime | None]
     #: Absolute end of validity (set on first use, or at creation for unsold cards).
     expires_at: Mapped[dt.datetime | None]
     activated_at: Mapped[dt.datetime | None]

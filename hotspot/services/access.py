@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
@@ -45,13 +45,34 @@ def policy_config(settings: Settings) -> PolicyConfig:
     )
 
 
-def load_state(session: Session, router_id: int, username: str, mac: str) -> AuthState:
+def load_state(
+    session: Session,
+    router_id: int,
+    username: str,
+    mac: str,
+    now: dt.datetime | None = None,
+) -> AuthState:
     """The state the decision needs: the very SQL function rlm_sql calls."""
     raw = session.scalar(
-        text("SELECT hotspot_auth_state(:r, :u, :m)"),
-        {"r": str(router_id), "u": username, "m": mac},
+        text("SELECT hotspot_auth_state(:r, :u, :m, :now)"),
+        {
+            "r": str(router_id),
+            "u": username,
+            "m": mac,
+            "now": str(now.timestamp()) if now else None,
+        },
     )
     return parse_state(raw)
+
+
+def record_pin_failure(
+    session: Session, router_id: int, username: str, mac: str, now: dt.datetime
+) -> None:
+    """A wrong PIN typed on the portal counts toward the lock-out like one at RADIUS."""
+    session.execute(
+        text("SELECT hotspot_auth_failure(:r, :u, :m, :now)"),
+        {"r": str(router_id), "u": username[:64], "m": mac, "now": str(now.timestamp())},
+    )
 
 
 @dataclass(frozen=True)
@@ -79,15 +100,18 @@ def voucher_login(
     config = policy_config(settings)
     if not code or len(code) > 32:
         return Reject("unknown_user")
-    state = load_state(session, router.id, code, mac)
+    state = load_state(session, router.id, code, mac, now)
     # The portal checks the PIN itself, so it ignores any pending ticket.
-    state = AuthState(state.router, state.voucher, None)
+    state = replace(state, ticket=None)
     decision: AccessDecision = authorize(
         AccessRequest(code, mac, router.id), state, now.timestamp(), config
     )
     if isinstance(decision, Reject):
+        if decision.reason == "unknown_user":
+            record_pin_failure(session, router.id, code, mac, now)
         return decision
     if not constant_time_equals(decision.password, pin):
+        record_pin_failure(session, router.id, code, mac, now)
         return Reject("wrong_pin")
     voucher_id = state.voucher.id if state.voucher else None
     ticket, password = issue_ticket(

@@ -11,6 +11,9 @@ from ..errors import AlreadyExists, InvalidInput, NotFound
 from ..models import Owner, Tariff
 from ..units import UnitError, parse_duration, parse_rate_limit, parse_size
 
+_MAX_SECONDS = 2**31 - 1
+_MAX_BYTES = 2**63 - 1
+
 
 def add_tariff(
     session: Session,
@@ -24,10 +27,28 @@ def add_tariff(
     idle: str | None = None,
     price: Decimal | int | str = 0,
     currency: str = "UZS",
+    kind: str = "prepaid",
+    validity_from: str = "first_use",
+    price_per_mb: Decimal | int | str | None = None,
+    price_per_minute: Decimal | int | str | None = None,
+    max_devices: int = 1,
 ) -> Tariff:
-    """Create a tariff from operator-typed limits (``90m``, ``500MB``, ``2M/4M``)."""
+    """Create a tariff from operator-typed limits (``90m``, ``500MB``, ``2M/4M``).
+
+    ``kind``: free, prepaid (a fixed package at ``price``) or metered (``price_per_mb``
+    and/or ``price_per_minute`` charged against a card's face value)."""
     if not name or len(name) > 64:
         raise InvalidInput("tariff name: 1 to 64 characters")
+    if kind not in ("free", "prepaid", "metered"):
+        raise InvalidInput("kind: free, prepaid or metered")
+    if validity_from not in ("first_use", "creation"):
+        raise InvalidInput("validity counts from first_use or creation")
+    if not 1 <= max_devices <= 16:
+        raise InvalidInput("devices at once: 1 to 16")
+    if kind == "metered" and price_per_mb is None and price_per_minute is None:
+        raise InvalidInput("a metered tariff needs a price per MB and/or per minute")
+    if kind != "metered" and (price_per_mb is not None or price_per_minute is not None):
+        raise InvalidInput("prices per MB or minute are for metered tariffs")
     try:
         tariff = Tariff(
             owner_id=owner.id,
@@ -37,14 +58,32 @@ def add_tariff(
             rate_limit=parse_rate_limit(rate) if rate else None,
             validity_seconds=parse_duration(validity) if validity else None,
             idle_timeout=parse_duration(idle) if idle else None,
-            price=Decimal(str(price)),
+            price=Decimal(0) if kind == "free" else Decimal(str(price)),
             currency=currency.upper(),
+            kind=kind,
+            validity_from=validity_from,
+            price_per_mb=_money(price_per_mb),
+            price_per_minute=_money(price_per_minute),
+            max_devices=max_devices,
+            archived=False,
         )
     except (UnitError, ArithmeticError) as exc:
         raise InvalidInput(str(exc)) from exc
+    for amount in (tariff.price, tariff.price_per_mb, tariff.price_per_minute):
+        if amount is not None and amount < 0:
+            raise InvalidInput("prices cannot be negative")
     for limit in (tariff.time_limit, tariff.data_limit, tariff.validity_seconds):
         if limit is not None and limit <= 0:
             raise InvalidInput("limits must be positive")
+    # The columns' ranges: seconds are 32-bit (68 years), bytes 64-bit.
+    for limit, top in (
+        (tariff.time_limit, _MAX_SECONDS),
+        (tariff.validity_seconds, _MAX_SECONDS),
+        (tariff.idle_timeout, _MAX_SECONDS),
+        (tariff.data_limit, _MAX_BYTES),
+    ):
+        if limit is not None and limit > top:
+            raise InvalidInput("a limit is too large")
     if session.scalar(
         select(Tariff.id).where(Tariff.owner_id == owner.id, Tariff.name == name)
     ):
@@ -52,6 +91,38 @@ def add_tariff(
     session.add(tariff)
     session.flush()
     return tariff
+
+
+def _money(value: Decimal | int | str | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def list_tariffs(session: Session, owner: Owner, archived: bool = False) -> list[Tariff]:
+    query = select(Tariff).where(Tariff.owner_id == owner.id).order_by(Tariff.name)
+    if not archived:
+        query = query.where(Tariff.archived.is_(False))
+    return list(session.scalars(query))
+
+
+def archive_tariff(session: Session, owner: Owner, name: str) -> Tariff:
+    """Stop selling a tariff; vouchers already made keep their snapshot of it."""
+    tariff = get_tariff(session, owner, name)
+    tariff.archived = True
+    session.flush()
+    return tariff
+
+
+def delete_tariff(session: Session, owner: Owner, name: str) -> None:
+    """Delete a tariff no voucher uses; one in use can only be archived."""
+    from ..models import Voucher
+
+    tariff = get_tariff(session, owner, name)
+    if session.scalar(select(Voucher.id).where(Voucher.tariff_id == tariff.id).limit(1)):
+        raise InvalidInput(
+            f"tariff {name!r} has vouchers: archive it instead", key="tariff_in_use"
+        )
+    session.delete(tariff)
+    session.flush()
 
 
 def get_tariff(session: Session, owner: Owner, name: str) -> Tariff:
