@@ -63,8 +63,15 @@ def instantiate(_: object = None) -> int:
     return 0
 
 
+#: Rejects that count toward the lock-out of card-number guessing.
+_COUNTED = frozenset({"unknown_user"})
+
+
 def _reject(reason: str, text: str) -> tuple:
-    return (RLM_MODULE_REJECT, {"reply": (("Reply-Message", ":=", text),)})
+    update = {"reply": (("Reply-Message", ":=", text),)}
+    if reason in _COUNTED:
+        update["config"] = (("Tmp-Integer-1", ":=", "1"),)
+    return (RLM_MODULE_REJECT, update)
 
 
 def authorize(p: tuple) -> object:
