@@ -180,10 +180,20 @@ def tariff() -> None:
 @click.option("--name", required=True)
 @click.option("--time", "time_", help="Total time, e.g. 90m, 2h, 1d.")
 @click.option("--data", help="Total data, e.g. 500MB, 2GB.")
-@click.option("--rate", help="MikroTik rate limit RX/TX, e.g. 2M/4M.")
-@click.option("--validity", help="Valid for, from first use, e.g. 30d.")
+@click.option("--rate", help="MikroTik rate limit RX/TX, e.g. 2M/4M, with bursts: "
+              "'2M/4M 4M/8M 1M/2M 10/10 8'.")
+@click.option("--validity", help="Valid for, e.g. 30d.")
+@click.option("--validity-from", type=click.Choice(["first_use", "creation"]),
+              default="first_use", show_default=True)
 @click.option("--idle", help="Idle timeout, e.g. 10m.")
-@click.option("--price", default="0")
+@click.option("--kind", type=click.Choice(["free", "prepaid", "metered"]),
+              default="prepaid", show_default=True)
+@click.option("--price", default="0", help="Price of the package (prepaid).")
+@click.option("--price-per-mb", help="Metered: charged per MB.")
+@click.option("--price-per-minute", help="Metered: charged per minute.")
+@click.option("--currency", default="UZS", show_default=True)
+@click.option("--devices", default=1, show_default=True, type=int,
+              help="Devices online at once per voucher.")
 @pass_ctx
 def tariff_add(
     ctx: Context,
@@ -193,8 +203,14 @@ def tariff_add(
     data: str | None,
     rate: str | None,
     validity: str | None,
+    validity_from: str,
     idle: str | None,
+    kind: str,
     price: str,
+    price_per_mb: str | None,
+    price_per_minute: str | None,
+    currency: str,
+    devices: int,
     as_json: bool,
 ) -> None:
     """Create a tariff."""
@@ -213,16 +229,92 @@ def tariff_add(
             validity=validity,
             idle=idle,
             price=price,
+            currency=currency,
+            kind=kind,
+            validity_from=validity_from,
+            price_per_mb=price_per_mb,
+            price_per_minute=price_per_minute,
+            max_devices=devices,
         )
-        out = {
-            "id": t.id,
-            "name": t.name,
-            "time_limit": t.time_limit,
-            "data_limit": t.data_limit,
-            "rate_limit": t.rate_limit,
-            "validity_seconds": t.validity_seconds,
-        }
+        out = _tariff_json(t)
     emit(out, as_json, lambda d: f"Tariff {d['name']} added (id {d['id']}).")
+
+
+def _tariff_json(t: Any) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "name": t.name,
+        "kind": t.kind,
+        "time_limit": t.time_limit,
+        "data_limit": t.data_limit,
+        "rate_limit": t.rate_limit,
+        "validity_seconds": t.validity_seconds,
+        "validity_from": t.validity_from,
+        "idle_timeout": t.idle_timeout,
+        "price": str(t.price),
+        "price_per_mb": None if t.price_per_mb is None else str(t.price_per_mb),
+        "price_per_minute": None if t.price_per_minute is None else str(t.price_per_minute),
+        "currency": t.currency,
+        "max_devices": t.max_devices,
+        "archived": t.archived,
+    }
+
+
+@command(tariff, "list")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--archived", is_flag=True, help="Include archived tariffs.")
+@pass_ctx
+def tariff_list(ctx: Context, owner_name: str, archived: bool, as_json: bool) -> None:
+    """List an owner's tariffs."""
+    from .services.tariffs import list_tariffs
+    from .services.tenancy import get_owner
+    from .units import format_duration, format_size
+
+    with ctx.session_factory()() as session:
+        rows = [_tariff_json(t) for t in
+                list_tariffs(session, get_owner(session, owner_name), archived)]
+
+    def text(rows: list[dict[str, Any]]) -> str:
+        return "\n".join(
+            f"{r['name']:<20} {r['kind']:<8} "
+            f"{format_duration(r['time_limit']) if r['time_limit'] else '-':>8} "
+            f"{format_size(r['data_limit']) if r['data_limit'] else '-':>8} "
+            f"{r['rate_limit'] or '-':<12} {r['price']} {r['currency']}"
+            f"{'  (archived)' if r['archived'] else ''}"
+            for r in rows
+        ) or "No tariffs."
+
+    emit(rows, as_json, text)
+
+
+@command(tariff, "archive")
+@click.option("--owner", "owner_name", required=True)
+@click.argument("name")
+@pass_ctx
+def tariff_archive(ctx: Context, owner_name: str, name: str, as_json: bool) -> None:
+    """Stop selling a tariff (sold vouchers keep their limits)."""
+    from .db import transaction
+    from .services.tariffs import archive_tariff
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        archive_tariff(session, get_owner(session, owner_name), name)
+    emit({"archived": name}, as_json, lambda d: f"Tariff {name} archived.")
+
+
+@command(tariff, "delete")
+@click.option("--owner", "owner_name", required=True)
+@click.argument("name")
+@pass_ctx
+def tariff_delete(ctx: Context, owner_name: str, name: str, as_json: bool) -> None:
+    """Delete a tariff that no voucher uses."""
+    from .db import transaction
+    from .services.tariffs import delete_tariff
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        delete_tariff(session, get_owner(session, owner_name), name)
+    emit({"deleted": name}, as_json, lambda d: f"Tariff {name} deleted.")
 
 
 # -- vouchers --------------------------------------------------------------------
@@ -237,6 +329,13 @@ def voucher() -> None:
 @click.option("--count", default=1, show_default=True, type=int)
 @click.option("--code-length", default=10, show_default=True, type=int)
 @click.option("--pin-length", default=6, show_default=True, type=int)
+@click.option("--pin-alphabet", type=click.Choice(["digits", "alnum"]),
+              default="digits", show_default=True,
+              help="alnum: letters and digits without look-alikes (0/O, 1/I).")
+@click.option("--prefix", default="", help="Card number prefix (digits/capitals).")
+@click.option("--face-value", help="Card value; the balance of metered cards.")
+@click.option("--unsold-expiry", help="Cards never used expire after, e.g. 180d.")
+@click.option("--note", default="")
 @pass_ctx
 def voucher_generate(
     ctx: Context,
@@ -245,16 +344,27 @@ def voucher_generate(
     count: int,
     code_length: int,
     pin_length: int,
+    pin_alphabet: str,
+    prefix: str,
+    face_value: str | None,
+    unsold_expiry: str | None,
+    note: str,
     as_json: bool,
 ) -> None:
-    """Generate vouchers: prints each card number and PIN."""
+    """Generate a batch of vouchers: prints each card number and PIN."""
     from .crypto import PinCipher
     from .db import transaction
+    from .errors import InvalidInput
     from .services.tariffs import get_tariff
     from .services.tenancy import get_owner
     from .services.vouchers import generate_vouchers
+    from .units import UnitError, parse_duration
 
     ctx.settings.require("pin_key")
+    try:
+        expiry = parse_duration(unsold_expiry) if unsold_expiry else None
+    except UnitError as exc:
+        raise InvalidInput(str(exc)) from exc
     with transaction(ctx.session_factory()) as session:
         o = get_owner(session, owner_name)
         issued = generate_vouchers(
@@ -265,13 +375,136 @@ def voucher_generate(
             PinCipher(ctx.settings.pin_key),
             code_length=code_length,
             pin_length=pin_length,
+            pin_alphabet=pin_alphabet,
+            prefix=prefix.upper(),
+            face_value=face_value,
+            unsold_expiry=expiry,
+            note=note,
         )
         rows = [{"code": v.code, "pin": v.pin} for v in issued]
+        batch_id = issued[0].voucher.batch_id
     emit(
         rows,
         as_json,
-        lambda d: "\n".join(f"{r['code']}  PIN {r['pin']}" for r in d),
+        lambda d: f"Batch {batch_id}:\n"
+        + "\n".join(f"{r['code']}  PIN {r['pin']}" for r in d),
     )
+
+
+@command(voucher, "list")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--batch", "batch_id", type=int)
+@click.option("--status", type=click.Choice(
+    ["new", "active", "exhausted", "expired", "revoked"]))
+@pass_ctx
+def voucher_list(
+    ctx: Context, owner_name: str, batch_id: int | None, status: str | None,
+    as_json: bool,
+) -> None:
+    """List vouchers (no PINs: use export)."""
+    from .services.tenancy import get_owner
+    from .services.vouchers import list_vouchers
+
+    with ctx.session_factory()() as session:
+        rows = [
+            {
+                "code": v.code,
+                "batch": v.batch_id,
+                "status": v.status,
+                "used_seconds": v.used_seconds,
+                "used_bytes": v.used_bytes,
+                "expires_at": v.expires_at.isoformat() if v.expires_at else None,
+                "activated_at": v.activated_at.isoformat() if v.activated_at else None,
+            }
+            for v in list_vouchers(
+                session, get_owner(session, owner_name), batch_id=batch_id, status=status
+            )
+        ]
+    emit(rows, as_json, lambda d: "\n".join(
+        f"{r['code']}  batch {r['batch']}  {r['status']:<9} "
+        f"{r['used_seconds']} s  {r['used_bytes']} B" for r in d) or "No vouchers.")
+
+
+@command(voucher, "revoke")
+@click.option("--owner", "owner_name", required=True)
+@click.argument("code")
+@pass_ctx
+def voucher_revoke(ctx: Context, owner_name: str, code: str, as_json: bool) -> None:
+    """Revoke a voucher: it is refused from now on."""
+    from .clock import utcnow
+    from .db import transaction
+    from .services.tenancy import get_owner
+    from .services.vouchers import revoke_voucher
+
+    with transaction(ctx.session_factory()) as session:
+        v = revoke_voucher(session, get_owner(session, owner_name), code, utcnow())
+        data = {"code": v.code, "status": v.status}
+    emit(data, as_json, lambda d: f"Voucher {d['code']} revoked.")
+
+
+@command(voucher, "export")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--batch", "batch_id", type=int, required=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@pass_ctx
+def voucher_export(
+    ctx: Context, owner_name: str, batch_id: int, output: str | None, as_json: bool
+) -> None:
+    """Export a batch as CSV (card numbers and PINs: keep it safe)."""
+    from .crypto import PinCipher
+    from .services.tenancy import get_owner
+    from .services.vouchers import export_batch_csv
+
+    ctx.settings.require("pin_key")
+    with ctx.session_factory()() as session:
+        text = export_batch_csv(
+            session, get_owner(session, owner_name), batch_id,
+            PinCipher(ctx.settings.pin_key),
+        )
+    if output:
+        Path(output).write_text(text)
+        Path(output).chmod(0o600)
+        emit({"written": output}, as_json, lambda d: f"Written {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.group()
+def card() -> None:
+    """Printable cards."""
+
+
+@command(card, "print")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--batch", "batch_id", type=int, required=True)
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html",
+              show_default=True)
+@click.option("--per-page", default=10, show_default=True, type=int)
+@click.option("--output", type=click.Path(dir_okay=False), required=True)
+@pass_ctx
+def card_print(
+    ctx: Context, owner_name: str, batch_id: int, fmt: str, per_page: int,
+    output: str, as_json: bool,
+) -> None:
+    """Print sheet of a batch: A4, N cards per page, QR codes to the portal."""
+    from .cards import render_html, render_pdf
+    from .crypto import PinCipher
+    from .services.tenancy import get_owner
+    from .services.vouchers import batch_sheet
+
+    ctx.settings.require("pin_key")
+    with ctx.session_factory()() as session:
+        sheet = batch_sheet(
+            session, get_owner(session, owner_name), batch_id,
+            PinCipher(ctx.settings.pin_key), ctx.settings.portal_url, per_page,
+        )
+    if fmt == "pdf":
+        Path(output).write_bytes(render_pdf(sheet))
+    else:
+        Path(output).write_text(render_html(sheet))
+    Path(output).chmod(0o600)
+    emit({"written": output, "cards": len(sheet.cards)}, as_json,
+         lambda d: f"Written {d['cards']} cards to {output}.")
 
 
 # -- identification ----------------------------------------------------------------
