@@ -125,6 +125,31 @@ def owner_add(ctx: Context, name: str, display_name: str, as_json: bool) -> None
     emit(data, as_json, lambda d: f"Owner {d['name']} added (id {d['id']}).")
 
 
+@command(owner, "token")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--name", required=True, help="What the token is for.")
+@click.option("--revoke", is_flag=True, help="Revoke the tokens of that name.")
+@pass_ctx
+def owner_token(
+    ctx: Context, owner_name: str, name: str, revoke: bool, as_json: bool
+) -> None:
+    """Create (or revoke) an API token for /api/v1; it is shown once."""
+    from .clock import utcnow
+    from .db import transaction
+    from .services.tenancy import create_api_token, get_owner, revoke_api_token
+
+    with transaction(ctx.session_factory()) as session:
+        o = get_owner(session, owner_name)
+        if revoke:
+            count = revoke_api_token(session, o, name, utcnow())
+            data: dict[str, Any] = {"revoked": count}
+        else:
+            _, token = create_api_token(session, o, name, utcnow())
+            data = {"name": name, "token": token}
+    emit(data, as_json, lambda d: f"Revoked {d['revoked']} token(s)." if revoke
+         else f"API token (shown once): {d['token']}")
+
+
 # -- routers ---------------------------------------------------------------------
 @main.group()
 def router() -> None:
@@ -215,7 +240,7 @@ def tariff_add(
 ) -> None:
     """Create a tariff."""
     from .db import transaction
-    from .services.tariffs import add_tariff
+    from .services.tariffs import add_tariff, tariff_dict
     from .services.tenancy import get_owner
 
     with transaction(ctx.session_factory()) as session:
@@ -236,28 +261,8 @@ def tariff_add(
             price_per_minute=price_per_minute,
             max_devices=devices,
         )
-        out = _tariff_json(t)
+        out = tariff_dict(t)
     emit(out, as_json, lambda d: f"Tariff {d['name']} added (id {d['id']}).")
-
-
-def _tariff_json(t: Any) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "name": t.name,
-        "kind": t.kind,
-        "time_limit": t.time_limit,
-        "data_limit": t.data_limit,
-        "rate_limit": t.rate_limit,
-        "validity_seconds": t.validity_seconds,
-        "validity_from": t.validity_from,
-        "idle_timeout": t.idle_timeout,
-        "price": str(t.price),
-        "price_per_mb": None if t.price_per_mb is None else str(t.price_per_mb),
-        "price_per_minute": None if t.price_per_minute is None else str(t.price_per_minute),
-        "currency": t.currency,
-        "max_devices": t.max_devices,
-        "archived": t.archived,
-    }
 
 
 @command(tariff, "list")
@@ -266,12 +271,12 @@ def _tariff_json(t: Any) -> dict[str, Any]:
 @pass_ctx
 def tariff_list(ctx: Context, owner_name: str, archived: bool, as_json: bool) -> None:
     """List an owner's tariffs."""
-    from .services.tariffs import list_tariffs
+    from .services.tariffs import list_tariffs, tariff_dict
     from .services.tenancy import get_owner
     from .units import format_duration, format_size
 
     with ctx.session_factory()() as session:
-        rows = [_tariff_json(t) for t in
+        rows = [tariff_dict(t) for t in
                 list_tariffs(session, get_owner(session, owner_name), archived)]
 
     def text(rows: list[dict[str, Any]]) -> str:
@@ -403,19 +408,11 @@ def voucher_list(
 ) -> None:
     """List vouchers (no PINs: use export)."""
     from .services.tenancy import get_owner
-    from .services.vouchers import list_vouchers
+    from .services.vouchers import list_vouchers, voucher_dict
 
     with ctx.session_factory()() as session:
         rows = [
-            {
-                "code": v.code,
-                "batch": v.batch_id,
-                "status": v.status,
-                "used_seconds": v.used_seconds,
-                "used_bytes": v.used_bytes,
-                "expires_at": v.expires_at.isoformat() if v.expires_at else None,
-                "activated_at": v.activated_at.isoformat() if v.activated_at else None,
-            }
+            voucher_dict(v)
             for v in list_vouchers(
                 session, get_owner(session, owner_name), batch_id=batch_id, status=status
             )

@@ -5,11 +5,12 @@ from .base import Base
 from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
 from .sms import SmsMessage, SmsStatus
 from .tariffs import Tariff, TariffKind, ValidityFrom
-from .tenancy import Owner, Router
+from .tenancy import ApiToken, Owner, Router
 from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "ApiToken",
     "AuthFailure",
     "TariffKind",
     "ValidityFrom",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, String
@@ -46,3 +47,19 @@ class Router(CreatedAt, Base):
     title: Mapped[str] = mapped_column(String(200), default="")
 
     owner: Mapped[Owner] = relationship(back_populates="routers")
+
+
+class ApiToken(CreatedAt, Base):
+    """An owner's API key for /api/v1. Only its SHA-256 is stored (the token is
+    random, 256 bits: a slow hash adds nothing)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("owners.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]

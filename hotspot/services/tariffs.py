@@ -93,6 +93,27 @@ def add_tariff(
     return tariff
 
 
+def tariff_dict(t: Tariff) -> dict[str, object]:
+    """A tariff as JSON-ready data (CLI --json and the API)."""
+    return {
+        "id": t.id,
+        "name": t.name,
+        "kind": t.kind,
+        "time_limit": t.time_limit,
+        "data_limit": t.data_limit,
+        "rate_limit": t.rate_limit,
+        "validity_seconds": t.validity_seconds,
+        "validity_from": t.validity_from,
+        "idle_timeout": t.idle_timeout,
+        "price": str(t.price),
+        "price_per_mb": None if t.price_per_mb is None else str(t.price_per_mb),
+        "price_per_minute": None if t.price_per_minute is None else str(t.price_per_minute),
+        "currency": t.currency,
+        "max_devices": t.max_devices,
+        "archived": t.archived,
+    }
+
+
 def _money(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import ipaddress
 import re
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, InvalidInput, NotFound
-from ..models import Owner, Router
+from ..models import ApiToken, Owner, Router
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -73,3 +76,49 @@ def get_router(session: Session, nas_identifier: str) -> Router:
     if router is None:
         raise NotFound(f"no router {nas_identifier!r}")
     return router
+
+
+def create_api_token(
+    session: Session, owner: Owner, name: str, now: dt.datetime
+) -> tuple[ApiToken, str]:
+    """A new API token for ``owner``; the clear token is returned once, never stored."""
+    if not name or len(name) > 64:
+        raise InvalidInput("token name: 1 to 64 characters")
+    token = "hs_" + secrets.token_urlsafe(32)
+    row = ApiToken(owner_id=owner.id, name=name, token_hash=_token_hash(token),
+                   created_at=now)
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def owner_for_token(session: Session, token: str, now: dt.datetime) -> Owner | None:
+    """The owner an API token belongs to, or None (unknown or revoked)."""
+    if not token.startswith("hs_") or len(token) > 100:
+        return None
+    row = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None:
+        return None
+    row.last_used_at = now
+    return session.get(Owner, row.owner_id)
+
+
+def revoke_api_token(session: Session, owner: Owner, name: str, now: dt.datetime) -> int:
+    rows = session.scalars(
+        select(ApiToken).where(
+            ApiToken.owner_id == owner.id, ApiToken.name == name,
+            ApiToken.revoked_at.is_(None),
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+    session.flush()
+    return len(rows)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -138,6 +138,20 @@ def generate_vouchers(
     return issued
 
 
+def voucher_dict(v: Voucher) -> dict[str, object]:
+    """A voucher as JSON-ready data, without its PIN (CLI --json and the API)."""
+    return {
+        "code": v.code,
+        "batch": v.batch_id,
+        "status": v.status,
+        "used_seconds": v.used_seconds,
+        "used_bytes": v.used_bytes,
+        "expires_at": v.expires_at.isoformat() if v.expires_at else None,
+        "activated_at": v.activated_at.isoformat() if v.activated_at else None,
+        "face_value": None if v.face_value is None else str(v.face_value),
+    }
+
+
 def get_voucher(session: Session, owner: Owner, code: str) -> Voucher:
     """A voucher of this owner (another owner's is as good as unknown)."""
     voucher = session.scalar(

@@ -50,6 +50,7 @@ from .forms import CodeForm, DocumentForm, PhoneForm, VoucherForm
 bp = Blueprint("guest", __name__)
 
 CONTEXT_KEY = "hotspot"
+PREFILL_KEY = "card_code"
 _FIELDS = (
     "mac",
     "ip",
@@ -113,6 +114,11 @@ def from_router() -> str | Response | tuple[str, int]:
 
 @bp.get("/login")
 def login() -> str | tuple[str, int]:
+    code = request.args.get("code", "").strip()
+    if code and len(code) <= 40 and code.replace("-", "").isalnum():
+        # A card's QR code: remember the number for when the router sends the
+        # guest here, so only the PIN is left to type.
+        session[PREFILL_KEY] = code
     if not _context():
         return _not_from_a_router()
     return _render_login()
@@ -137,7 +143,7 @@ def _render_login(
     phone_form: PhoneForm | None = None,
     document_form: DocumentForm | None = None,
 ) -> str:
-    form = form or VoucherForm(code=request.args.get("code", ""))
+    form = form or VoucherForm(code=session.get(PREFILL_KEY, ""))
     router = _router()
     policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
     return render_template(
@@ -265,6 +271,7 @@ def document() -> Any:
 
 def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
     """The auto-submitting form that logs the device in at the router."""
+    session.pop(PREFILL_KEY, None)
     if ctx.get("chap-id"):
         password = chap_password_for(ctx["chap-id"], password, ctx.get("chap-challenge", ""))
     return render_template(
