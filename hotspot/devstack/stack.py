@@ -6,6 +6,8 @@ the portal, the scheduler and the router simulator, until Ctrl-C.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -50,6 +52,7 @@ def load_env_file(path: Path) -> None:
 
 def seed_demo(settings: Settings) -> list[tuple[str, str]]:
     """The demo venue (idempotent); returns unused demo voucher codes and PINs."""
+    from ..services.identification import import_registrations
     from ..services.tariffs import add_tariff
     from ..services.tenancy import add_owner, add_router
     from ..services.vouchers import generate_vouchers
@@ -61,6 +64,13 @@ def seed_demo(settings: Settings) -> list[tuple[str, str]]:
             owner = s.scalar(select(Owner).where(Owner.name == DEMO_OWNER))
             if owner is None:
                 owner = add_owner(s, DEMO_OWNER, "Demo Cafe")
+                # The demo venue also takes hotel guests: room 101, surname Demo.
+                owner.policy = {"documents": ["hotel"]}
+                now = dt.datetime.now(dt.UTC)
+                import_registrations(
+                    s, owner, "hotel",
+                    f"101,Demo,{now.isoformat()},{(now + dt.timedelta(days=365)).isoformat()}\n",
+                )
             if s.scalar(select(Router).where(Router.nas_identifier == DEMO_ROUTER)) is None:
                 add_router(s, owner, DEMO_ROUTER, "127.0.0.1", DEMO_SECRET)
             tariff = s.scalar(
@@ -109,6 +119,11 @@ def run_stack(demo: bool = True) -> int:
     os.environ.setdefault("HOTSPOT_DATABASE_URL", cluster.url("hotspot"))
     sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
     os.environ.setdefault("HOTSPOT_DEMO_ROUTER_URL", f"http://{sim_listen}/")
+    # No real SMS in the demo: codes go to an outbox shown at /demo/sms.
+    os.environ.setdefault(
+        "HOTSPOT_SMS_PROVIDERS",
+        json.dumps([{"type": "outbox", "name": "outbox", "path": str(var / "outbox.jsonl")}]),
+    )
     settings = Settings.from_env()
 
     command.upgrade(alembic_config(settings.database_url), "head")
@@ -148,6 +163,8 @@ def run_stack(demo: bool = True) -> int:
             print("Demo vouchers (tariff demo-1h: 60 min, 100 MB, 2M/2M):")
             for code, pin in vouchers:
                 print(f"  card {code}  PIN {pin}")
+            print(f"SMS codes of the demo (no real SMS): {settings.portal_url}/demo/sms")
+            print("Hotel guest login of the demo: room 101, surname Demo")
         print("\nPress Ctrl-C to stop.", flush=True)
         while not stop.wait(1):
             for p in procs:

@@ -281,3 +281,22 @@ def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
         password=password,
         dst=ctx.get("link-orig", ""),
     )
+
+
+@bp.get("/demo/sms")
+def demo_outbox() -> Any:
+    """The development outbox: the SMS the demo stack 'sent' (only when an outbox
+    provider is configured; real gateways never show here)."""
+    from hotspot.sms.providers.outbox import OutboxProvider, read_outbox
+
+    from ..sms import providers
+
+    boxes = [p for p in providers(current_app) if isinstance(p, OutboxProvider)]
+    if not boxes:
+        return _not_found()
+    messages = [m for box in boxes for m in read_outbox(box.path)][-20:]
+    return render_template("guest/outbox.html", messages=list(reversed(messages)))
+
+
+def _not_found() -> tuple[str, int]:
+    return render_template("error.html", message=gettext("Page not found.")), 404
