@@ -31,12 +31,26 @@ def sms_sender(app: Flask) -> SmsSender:
     def send(session: Session, message: SmsMessage, text: str) -> bool:
         from hotspot.sms.dispatch import deliver
 
-        if not chain:
+        chosen = owner_chain(session, message.owner_id, chain)
+        if not chosen:
             message.status = "failed"
             message.error = "no SMS gateway is configured"
             session.flush()
             return False
-        deliver(session, message, text, chain, clock.now())
+        deliver(session, message, text, chosen, clock.now())
         return message.status in ("sent", "delivered")
 
     return send
+
+
+def owner_chain(session: Session, owner_id: int, chain: list[Any]) -> list[Any]:
+    """The gateways an owner uses, in the owner's order (owners.policy
+    ``sms_providers``: a list of provider names); all of them when unset."""
+    from hotspot.models import Owner
+
+    owner = session.get(Owner, owner_id)
+    names = (owner.policy or {}).get("sms_providers") if owner else None
+    if not names:
+        return chain
+    by_name = {p.name: p for p in chain}
+    return [by_name[n] for n in names if n in by_name]

@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..phones import mask, normalise_phone
 from ..policy import Reject
+from ..sms.dispatch import queue_sms
 from ..settings import Settings
 from .access import PortalLogin, issue_ticket, load_state, policy_config
 
@@ -197,18 +198,8 @@ def request_code(
         return Reject("sms_limit")
 
     code = random_string(policy.otp_length)
-    sms = SmsMessage(
-        owner_id=owner.id,
-        router_id=router.id,
-        phone=phone,
-        template="otp",
-        client_ref=random_string(32, "0123456789abcdef"),
-        status="queued",
-        attempts=0,
-        created_at=now,
-    )
-    session.add(sms)
-    session.flush()  # the row exists before any gateway is called
+    # The row exists before any gateway is called.
+    sms = queue_sms(session, owner.id, router.id, phone, "otp", now)
     challenge = OtpChallenge(
         owner_id=owner.id,
         router_id=router.id,
