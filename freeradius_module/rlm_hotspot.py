@@ -12,6 +12,11 @@ import os
 import sys
 import time
 
+# The decision itself needs only the standard library (no dependency that
+# Debian's dist-packages could shadow), so it is imported once, here.
+from hotspot.policy import AccessRequest, Reject, parse_state
+from hotspot.policy import authorize as decide
+
 try:  # inside FreeRADIUS this is a built-in module
     import radiusd  # type: ignore[import-not-found]
 except ImportError:  # imported by tests outside the server
@@ -76,8 +81,6 @@ def _reject(reason: str, text: str) -> tuple:
 
 def authorize(p: tuple) -> object:
     """Access-Request: decide with the state fetched by rlm_sql."""
-    from hotspot.policy import AccessRequest, Reject, authorize as decide, parse_state
-
     try:
         attrs = dict(p)
         username = attrs.get("User-Name", "")
