@@ -58,6 +58,7 @@ body { font-family: DejaVu Sans, Arial, sans-serif; margin: 0; }
 .page { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; page-break-after: always; }
 .page:last-child { page-break-after: auto; }
 .card { border: 1px dashed #888; border-radius: 3mm; padding: 4mm; height: 50mm;
+        box-sizing: border-box;
         display: grid; grid-template-columns: 1fr 30mm; gap: 3mm; overflow: hidden; }
 .venue { font-weight: bold; font-size: 13pt; }
 .tariff { font-size: 9pt; color: #333; margin: 1mm 0 3mm; }

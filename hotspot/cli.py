@@ -336,7 +336,7 @@ def voucher() -> None:
 @click.option("--pin-length", default=6, show_default=True, type=int)
 @click.option("--pin-alphabet", type=click.Choice(["digits", "alnum"]),
               default="digits", show_default=True,
-              help="alnum: letters and digits without look-alikes (0/O, 1/I).")
+              help="alnum: letters and digits without look-alikes (0/O, 1/I/L).")
 @click.option("--prefix", default="", help="Card number prefix (digits/capitals).")
 @click.option("--face-value", help="Card value; the balance of metered cards.")
 @click.option("--unsold-expiry", help="Cards never used expire after, e.g. 180d.")

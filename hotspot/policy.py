@@ -9,8 +9,10 @@ portal, and parsed by :func:`parse_state`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .messages import message
 
@@ -270,21 +272,30 @@ def metered_allowance(voucher: VoucherInfo) -> tuple[int | None, int | None] | N
     Counters come from the router's totals, so the charge so far is exact. When both
     time and data are priced, each gets half of the balance left: whatever mix the
     guest uses, one session can never cost more than the balance (the next login
-    gets half of what is then left)."""
+    gets half of what is then left). A card for several devices at once gives each
+    session its share of that, so devices logging in together cannot overspend it.
+    Money is counted exactly (the database's decimals arrive as JSON numbers)."""
     if voucher.face_value is None or (
         voucher.price_per_mb is None and voucher.price_per_minute is None
     ):
         return None
-    per_mb = voucher.price_per_mb or 0.0
-    per_min = voucher.price_per_minute or 0.0
-    spent = voucher.used_bytes / 1_000_000 * per_mb + voucher.used_seconds / 60 * per_min
-    left = voucher.face_value - spent
+    per_mb = _exact(voucher.price_per_mb)
+    per_min = _exact(voucher.price_per_minute)
+    spent = Fraction(voucher.used_bytes, 1_000_000) * per_mb + Fraction(
+        voucher.used_seconds, 60
+    ) * per_min
+    left = _exact(voucher.face_value) - spent
     if left <= 0:
         return (0 if per_min else None, 0 if per_mb else None)
-    share = left / 2 if per_mb and per_min else left
-    seconds = int(share / per_min * 60) if per_min else None
-    data = int(share / per_mb * 1_000_000) if per_mb else None
+    share = left / (2 if per_mb and per_min else 1) / max(voucher.max_devices, 1)
+    seconds = math.floor(share / per_min * 60) if per_min else None
+    data = math.floor(share / per_mb * 1_000_000) if per_mb else None
     return seconds, data
+
+
+def _exact(amount: float | None) -> Fraction:
+    """A decimal amount (numeric column, sent as a JSON number) as an exact fraction."""
+    return Fraction(str(amount)) if amount else Fraction(0)
 
 
 def voucher_valid_until(voucher: VoucherInfo, now: float) -> float | None:

@@ -18,7 +18,8 @@ from ..crypto import DIGITS, SAFE_ALNUM, PinCipher, random_string
 from ..errors import InvalidInput, NotFound
 from ..models import Owner, Tariff, Voucher, VoucherBatch
 
-PIN_ALPHABETS = {"digits": DIGITS, "alnum": SAFE_ALNUM}
+#: alnum: no 0/O and 1/I, and no L either (read as 1 or l on small print).
+PIN_ALPHABETS = {"digits": DIGITS, "alnum": SAFE_ALNUM.replace("L", "")}
 
 
 @dataclass(frozen=True)
