@@ -459,8 +459,7 @@ def voucher_export(
             PinCipher(ctx.settings.pin_key),
         )
     if output:
-        Path(output).write_text(text)
-        Path(output).chmod(0o600)
+        _write_private(output, text.encode())
         emit({"written": output}, as_json, lambda d: f"Written {output}.")
     else:
         click.echo(text, nl=False)
@@ -495,11 +494,7 @@ def card_print(
             session, get_owner(session, owner_name), batch_id,
             PinCipher(ctx.settings.pin_key), ctx.settings.portal_url, per_page,
         )
-    if fmt == "pdf":
-        Path(output).write_bytes(render_pdf(sheet))
-    else:
-        Path(output).write_text(render_html(sheet))
-    Path(output).chmod(0o600)
+    _write_private(output, render_pdf(sheet) if fmt == "pdf" else render_html(sheet).encode())
     emit({"written": output, "cards": len(sheet.cards)}, as_json,
          lambda d: f"Written {d['cards']} cards to {output}.")
 
@@ -555,6 +550,16 @@ def blacklist_add(
         entry = blacklist_phone(session, owner_, phone, reason)
         data = {"phone": mask(entry.phone), "owner": owner_name}
     emit(data, as_json, lambda d: f"Blocked {d['phone']}.")
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """Write a file only its owner can read, from the first byte (it holds PINs)."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 # -- processes -------------------------------------------------------------------

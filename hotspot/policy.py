@@ -48,6 +48,8 @@ class VoucherInfo:
     validity_seconds: int | None = None
     #: Epoch seconds.
     expires_at: float | None = None
+    #: A card never used expires then (unsold stock).
+    sell_by: float | None = None
     activated_at: float | None = None
     used_seconds: int = 0
     used_bytes: int = 0
@@ -172,6 +174,9 @@ def authorize(
     if voucher.status == "revoked":
         return Reject("voucher_revoked")
 
+    if voucher.activated_at is None and voucher.sell_by is not None:
+        if voucher.sell_by <= now:
+            return Reject("voucher_expired")  # unsold stock past its date
     valid_until = voucher_valid_until(voucher, now)
     # Less than a second left is expired: Session-Timeout counts whole seconds, and
     # the smallest one would outlast the voucher.
@@ -365,6 +370,7 @@ def parse_state(text: str) -> AuthState:
             idle_timeout=v.get("idle"),
             validity_seconds=v.get("vd"),
             expires_at=v.get("exp"),
+            sell_by=v.get("sb"),
             activated_at=v.get("act"),
             used_seconds=v.get("us", 0),
             used_bytes=v.get("ub", 0),

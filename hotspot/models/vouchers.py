@@ -93,6 +93,9 @@ class Voucher(CreatedAt, Base):
     revoked_at: Mapped[dt.datetime | None]
     #: Absolute end of validity (set on first use, or at creation for unsold cards).
     expires_at: Mapped[dt.datetime | None]
+    #: A card never used expires at this time (unsold stock); a card in use
+    #: follows its validity instead.
+    sell_by: Mapped[dt.datetime | None]
     activated_at: Mapped[dt.datetime | None]
     used_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     used_bytes: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -103,10 +103,9 @@ def generate_vouchers(
     session.add(batch)
     session.flush()
     expires = []
-    if unsold_expiry is not None:
-        expires.append(now + dt.timedelta(seconds=unsold_expiry))
     if tariff.validity_from == "creation" and tariff.validity_seconds:
         expires.append(now + dt.timedelta(seconds=tariff.validity_seconds))
+    sell_by = now + dt.timedelta(seconds=unsold_expiry) if unsold_expiry else None
     issued = []
     alphabet = PIN_ALPHABETS[pin_alphabet]
     for code in sorted(codes, key=lambda _: random_string(8)):
@@ -126,6 +125,7 @@ def generate_vouchers(
                 tariff.validity_seconds if tariff.validity_from == "first_use" else None
             ),
             expires_at=min(expires) if expires else None,
+            sell_by=sell_by,
             max_devices=tariff.max_devices,
             face_value=value,
             price_per_mb=tariff.price_per_mb,
@@ -148,6 +148,7 @@ def voucher_dict(v: Voucher) -> dict[str, object]:
         "used_seconds": v.used_seconds,
         "used_bytes": v.used_bytes,
         "expires_at": v.expires_at.isoformat() if v.expires_at else None,
+        "sell_by": v.sell_by.isoformat() if v.sell_by else None,
         "activated_at": v.activated_at.isoformat() if v.activated_at else None,
         "face_value": None if v.face_value is None else str(v.face_value),
     }
@@ -206,7 +207,9 @@ def export_batch_csv(
     tariff = session.get(Tariff, batch.tariff_id) if batch.tariff_id else None
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["code", "pin", "tariff", "status", "expires_at", "face_value"])
+    writer.writerow(
+        ["code", "pin", "tariff", "status", "expires_at", "sell_by", "face_value"]
+    )
     for v in list_vouchers(session, owner, batch_id=batch.id, limit=10000):
         writer.writerow([
             v.code,
@@ -214,6 +217,7 @@ def export_batch_csv(
             tariff.name if tariff else "",
             v.status,
             v.expires_at.isoformat() if v.expires_at else "",
+            v.sell_by.isoformat() if v.sell_by else "",
             v.face_value if v.face_value is not None else "",
         ])
     return out.getvalue()

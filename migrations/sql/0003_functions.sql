@@ -25,6 +25,7 @@ LANGUAGE sql STABLE AS $$
                     'tl', v.time_limit, 'dl', v.data_limit, 'rate', v.rate_limit,
                     'idle', v.idle_timeout, 'vd', v.validity_seconds,
                     'exp', extract(epoch FROM v.expires_at)::float8,
+                    'sb', extract(epoch FROM v.sell_by)::float8,
                     'act', extract(epoch FROM v.activated_at)::float8,
                     'us', v.used_seconds, 'ub', v.used_bytes, 'md', v.max_devices,
                     'fv', v.face_value, 'pmb', v.price_per_mb,

@@ -184,7 +184,8 @@ def test_unsold_cards_expire(db_session: Session, settings: Settings, cipher) ->
     [card] = generate_vouchers(
         db_session, owner, tariff, 1, cipher, unsold_expiry=180 * 86400, now=T0
     )
-    assert card.voucher.expires_at == T0 + 180 * DAY
+    # Unsold stock expires on its sell-by date; a card in use follows its validity.
+    assert card.voucher.sell_by == T0 + 180 * DAY and card.voucher.expires_at is None
     assert card.voucher.validity_seconds == 30 * 86400
     decision = radius_decision(db_session, settings, owner, card.code, T0 + 179 * DAY)
     assert isinstance(decision, Accept) and decision.session_timeout == 3600
@@ -326,14 +327,17 @@ def test_export_lists_every_card_with_its_pin(db_session: Session, cipher) -> No
     revoke_voucher(db_session, owner, issued[3].code, T0)
     out = export_batch_csv(db_session, owner, issued[0].voucher.batch_id, cipher)
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0] == ["code", "pin", "tariff", "status", "expires_at", "face_value"]
+    assert rows[0] == [
+        "code", "pin", "tariff", "status", "expires_at", "sell_by", "face_value"
+    ]
     body = rows[1:]
     assert len(body) == 25
     assert {(r[0], r[1]) for r in body} == {(i.code, i.pin) for i in issued}
     assert {r[2] for r in body} == {"Evening 3h"}
     assert {r[0]: r[3] for r in body}[issued[3].code] == "revoked"
-    assert {r[4] for r in body} == {(T0 + 90 * DAY).isoformat()}
-    assert {Decimal(r[5]) for r in body} == {Decimal(12000)}
+    assert {r[4] for r in body} == {""}
+    assert {r[5] for r in body} == {(T0 + 90 * DAY).isoformat()}
+    assert {Decimal(r[6]) for r in body} == {Decimal(12000)}
 
 
 def test_another_owner_sees_none_of_it(db_session: Session, cipher) -> None:
@@ -359,3 +363,33 @@ def test_another_owner_sees_none_of_it(db_session: Session, cipher) -> None:
     db_session.expire_all()
     assert db_session.get(Voucher, card.voucher.id).status == "new"
     assert db_session.get(VoucherBatch, batch_id).owner_id == a.id
+
+
+def test_unsold_expiry_does_not_cut_a_card_in_use(db_session, settings):
+    """A card sold late in its shelf life still gets its full validity."""
+    import datetime as dt
+
+    from hotspot.crypto import PinCipher
+    from hotspot.policy import AccessRequest, Accept, Reject, authorize
+    from hotspot.services.access import load_state, policy_config
+    from hotspot.services.vouchers import generate_vouchers
+
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    tariff = factories.tariff(db_session, owner, time="10h", validity="30d")
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    [card] = generate_vouchers(db_session, owner, tariff, 1, PinCipher(settings.pin_key),
+                               unsold_expiry=180 * 86400, now=t0)
+    config = policy_config(settings)
+
+    def decide(when):
+        state = load_state(db_session, router.id, card.code, "02:00:00:00:00:01", when)
+        return authorize(AccessRequest(card.code, "02:00:00:00:00:01", router.id),
+                         state, when.timestamp(), config)
+
+    assert decide(t0 + dt.timedelta(days=181)) == Reject("voucher_expired")
+    # First used on day 170: activated, it lasts its 30 days, past day 180.
+    card.voucher.activated_at = t0 + dt.timedelta(days=170)
+    db_session.flush()
+    assert isinstance(decide(t0 + dt.timedelta(days=185)), Accept)
+    assert decide(t0 + dt.timedelta(days=201)) == Reject("voucher_expired")
