@@ -37,7 +37,9 @@ class CardSheet:
 
 
 def tariff_summary(
-    time_limit: int | None, data_limit: int | None, rate_limit: str | None,
+    time_limit: int | None,
+    data_limit: int | None,
+    rate_limit: str | None,
     validity: int | None,
 ) -> str:
     parts = []
@@ -55,7 +57,8 @@ def tariff_summary(
 _CSS = """
 @page { size: A4; margin: 10mm; }
 body { font-family: DejaVu Sans, Arial, sans-serif; margin: 0; }
-.page { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm; page-break-after: always; }
+.page { display: grid; grid-template-columns: 1fr 1fr; gap: 4mm;
+        page-break-after: always; }
 .page:last-child { page-break-after: auto; }
 .card { border: 1px dashed #888; border-radius: 3mm; padding: 4mm; height: 50mm;
         box-sizing: border-box;
@@ -63,7 +66,8 @@ body { font-family: DejaVu Sans, Arial, sans-serif; margin: 0; }
 .venue { font-weight: bold; font-size: 13pt; }
 .tariff { font-size: 9pt; color: #333; margin: 1mm 0 3mm; }
 .label { font-size: 7pt; text-transform: uppercase; color: #666; }
-.code, .pin { font-family: DejaVu Sans Mono, monospace; font-size: 15pt; letter-spacing: .5mm; }
+.code, .pin { font-family: DejaVu Sans Mono, monospace; font-size: 15pt;
+              letter-spacing: .5mm; }
 .pin { background: #eee; padding: 0 1mm; }
 .qr svg { width: 30mm; height: 30mm; }
 .hint { font-size: 7pt; color: #555; }
@@ -129,7 +133,9 @@ def render_pdf(sheet: CardSheet) -> bytes:
         pdf.setFont("Helvetica-Bold", 12)
         pdf.drawString(x + 4 * mm, y + card_h - 9 * mm, sheet.venue[:40])
         pdf.setFont("Helvetica", 8)
-        pdf.drawString(x + 4 * mm, y + card_h - 14 * mm, f"{sheet.tariff} - {sheet.summary}"[:60])
+        pdf.drawString(
+            x + 4 * mm, y + card_h - 14 * mm, f"{sheet.tariff} - {sheet.summary}"[:60]
+        )
         pdf.setFont("Helvetica", 6)
         pdf.drawString(x + 4 * mm, y + card_h - 21 * mm, "CARD")
         pdf.drawString(x + 4 * mm, y + card_h - 33 * mm, "PIN")
@@ -139,9 +145,13 @@ def render_pdf(sheet: CardSheet) -> bytes:
         qr = QrCodeWidget(sheet.login_link(card))
         x0, y0, x1, y1 = qr.getBounds()
         size = 30 * mm
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing = Drawing(
+            size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0]
+        )
         drawing.add(qr)
-        renderPDF.draw(drawing, pdf, x + card_w - size - 4 * mm, y + (card_h - size) / 2)
+        renderPDF.draw(
+            drawing, pdf, x + card_w - size - 4 * mm, y + (card_h - size) / 2
+        )
     pdf.showPage()
     pdf.save()
     return buf.getvalue()

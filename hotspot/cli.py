@@ -51,7 +51,9 @@ def command(group: click.Group, name: str | None = None) -> Callable[..., Any]:
     """A subcommand with ``--json`` that turns domain errors into exit code 1."""
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
-        @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+        @click.option(
+            "--json", "as_json", is_flag=True, help="Machine-readable output."
+        )
         @functools.wraps(fn)
         def wrapper(*args: Any, as_json: bool, **kwargs: Any) -> Any:
             try:
@@ -60,8 +62,9 @@ def command(group: click.Group, name: str | None = None) -> Callable[..., Any]:
                 message = getattr(exc, "message", str(exc))
                 if as_json:
                     click.echo(
-                        json.dumps({"error": getattr(exc, "key", "error"),
-                                    "message": message})
+                        json.dumps(
+                            {"error": getattr(exc, "key", "error"), "message": message}
+                        )
                     )
                 else:
                     click.echo(f"Error: {message}", err=True)
@@ -146,8 +149,15 @@ def owner_token(
         else:
             _, token = create_api_token(session, o, name, utcnow())
             data = {"name": name, "token": token}
-    emit(data, as_json, lambda d: f"Revoked {d['revoked']} token(s)." if revoke
-         else f"API token (shown once): {d['token']}")
+    emit(
+        data,
+        as_json,
+        lambda d: (
+            f"Revoked {d['revoked']} token(s)."
+            if revoke
+            else f"API token (shown once): {d['token']}"
+        ),
+    )
 
 
 # -- routers ---------------------------------------------------------------------
@@ -189,8 +199,12 @@ def router_add(
             secret,
             require_message_authenticator,
         )
-        data = {"id": r.id, "nas_id": r.nas_identifier, "ip": str(r.ip_address),
-                "owner": owner_name}
+        data = {
+            "id": r.id,
+            "nas_id": r.nas_identifier,
+            "ip": str(r.ip_address),
+            "owner": owner_name,
+        }
     emit(data, as_json, lambda d: f"Router {d['nas_id']} ({d['ip']}) added.")
 
 
@@ -205,20 +219,36 @@ def tariff() -> None:
 @click.option("--name", required=True)
 @click.option("--time", "time_", help="Total time, e.g. 90m, 2h, 1d.")
 @click.option("--data", help="Total data, e.g. 500MB, 2GB.")
-@click.option("--rate", help="MikroTik rate limit RX/TX, e.g. 2M/4M, with bursts: "
-              "'2M/4M 4M/8M 1M/2M 10/10 8'.")
+@click.option(
+    "--rate",
+    help="MikroTik rate limit RX/TX, e.g. 2M/4M, with bursts: "
+    "'2M/4M 4M/8M 1M/2M 10/10 8'.",
+)
 @click.option("--validity", help="Valid for, e.g. 30d.")
-@click.option("--validity-from", type=click.Choice(["first_use", "creation"]),
-              default="first_use", show_default=True)
+@click.option(
+    "--validity-from",
+    type=click.Choice(["first_use", "creation"]),
+    default="first_use",
+    show_default=True,
+)
 @click.option("--idle", help="Idle timeout, e.g. 10m.")
-@click.option("--kind", type=click.Choice(["free", "prepaid", "metered"]),
-              default="prepaid", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["free", "prepaid", "metered"]),
+    default="prepaid",
+    show_default=True,
+)
 @click.option("--price", default="0", help="Price of the package (prepaid).")
 @click.option("--price-per-mb", help="Metered: charged per MB.")
 @click.option("--price-per-minute", help="Metered: charged per minute.")
 @click.option("--currency", default="UZS", show_default=True)
-@click.option("--devices", default=1, show_default=True, type=int,
-              help="Devices online at once per voucher.")
+@click.option(
+    "--devices",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Devices online at once per voucher.",
+)
 @pass_ctx
 def tariff_add(
     ctx: Context,
@@ -276,18 +306,23 @@ def tariff_list(ctx: Context, owner_name: str, archived: bool, as_json: bool) ->
     from .units import format_duration, format_size
 
     with ctx.session_factory()() as session:
-        rows = [tariff_dict(t) for t in
-                list_tariffs(session, get_owner(session, owner_name), archived)]
+        rows = [
+            tariff_dict(t)
+            for t in list_tariffs(session, get_owner(session, owner_name), archived)
+        ]
 
     def text(rows: list[dict[str, Any]]) -> str:
-        return "\n".join(
-            f"{r['name']:<20} {r['kind']:<8} "
-            f"{format_duration(r['time_limit']) if r['time_limit'] else '-':>8} "
-            f"{format_size(r['data_limit']) if r['data_limit'] else '-':>8} "
-            f"{r['rate_limit'] or '-':<12} {r['price']} {r['currency']}"
-            f"{'  (archived)' if r['archived'] else ''}"
-            for r in rows
-        ) or "No tariffs."
+        return (
+            "\n".join(
+                f"{r['name']:<20} {r['kind']:<8} "
+                f"{format_duration(r['time_limit']) if r['time_limit'] else '-':>8} "
+                f"{format_size(r['data_limit']) if r['data_limit'] else '-':>8} "
+                f"{r['rate_limit'] or '-':<12} {r['price']} {r['currency']}"
+                f"{'  (archived)' if r['archived'] else ''}"
+                for r in rows
+            )
+            or "No tariffs."
+        )
 
     emit(rows, as_json, text)
 
@@ -334,9 +369,13 @@ def voucher() -> None:
 @click.option("--count", default=1, show_default=True, type=int)
 @click.option("--code-length", default=10, show_default=True, type=int)
 @click.option("--pin-length", default=6, show_default=True, type=int)
-@click.option("--pin-alphabet", type=click.Choice(["digits", "alnum"]),
-              default="digits", show_default=True,
-              help="alnum: letters and digits without look-alikes (0/O, 1/I/L).")
+@click.option(
+    "--pin-alphabet",
+    type=click.Choice(["digits", "alnum"]),
+    default="digits",
+    show_default=True,
+    help="alnum: letters and digits without look-alikes (0/O, 1/I/L).",
+)
 @click.option("--prefix", default="", help="Card number prefix (digits/capitals).")
 @click.option("--face-value", help="Card value; the balance of metered cards.")
 @click.option("--unsold-expiry", help="Cards never used expire after, e.g. 180d.")
@@ -391,19 +430,25 @@ def voucher_generate(
     emit(
         rows,
         as_json,
-        lambda d: f"Batch {batch_id}:\n"
-        + "\n".join(f"{r['code']}  PIN {r['pin']}" for r in d),
+        lambda d: (
+            f"Batch {batch_id}:\n"
+            + "\n".join(f"{r['code']}  PIN {r['pin']}" for r in d)
+        ),
     )
 
 
 @command(voucher, "list")
 @click.option("--owner", "owner_name", required=True)
 @click.option("--batch", "batch_id", type=int)
-@click.option("--status", type=click.Choice(
-    ["new", "active", "exhausted", "expired", "revoked"]))
+@click.option(
+    "--status", type=click.Choice(["new", "active", "exhausted", "expired", "revoked"])
+)
 @pass_ctx
 def voucher_list(
-    ctx: Context, owner_name: str, batch_id: int | None, status: str | None,
+    ctx: Context,
+    owner_name: str,
+    batch_id: int | None,
+    status: str | None,
     as_json: bool,
 ) -> None:
     """List vouchers (no PINs: use export)."""
@@ -414,12 +459,24 @@ def voucher_list(
         rows = [
             voucher_dict(v)
             for v in list_vouchers(
-                session, get_owner(session, owner_name), batch_id=batch_id, status=status
+                session,
+                get_owner(session, owner_name),
+                batch_id=batch_id,
+                status=status,
             )
         ]
-    emit(rows, as_json, lambda d: "\n".join(
-        f"{r['code']}  batch {r['batch']}  {r['status']:<9} "
-        f"{r['used_seconds']} s  {r['used_bytes']} B" for r in d) or "No vouchers.")
+    emit(
+        rows,
+        as_json,
+        lambda d: (
+            "\n".join(
+                f"{r['code']}  batch {r['batch']}  {r['status']:<9} "
+                f"{r['used_seconds']} s  {r['used_bytes']} B"
+                for r in d
+            )
+            or "No vouchers."
+        ),
+    )
 
 
 @command(voucher, "revoke")
@@ -442,7 +499,9 @@ def voucher_revoke(ctx: Context, owner_name: str, code: str, as_json: bool) -> N
 @command(voucher, "export")
 @click.option("--owner", "owner_name", required=True)
 @click.option("--batch", "batch_id", type=int, required=True)
-@click.option("--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), help="File (default: stdout)."
+)
 @pass_ctx
 def voucher_export(
     ctx: Context, owner_name: str, batch_id: int, output: str | None, as_json: bool
@@ -455,7 +514,9 @@ def voucher_export(
     ctx.settings.require("pin_key")
     with ctx.session_factory()() as session:
         text = export_batch_csv(
-            session, get_owner(session, owner_name), batch_id,
+            session,
+            get_owner(session, owner_name),
+            batch_id,
             PinCipher(ctx.settings.pin_key),
         )
     if output:
@@ -473,14 +534,24 @@ def card() -> None:
 @command(card, "print")
 @click.option("--owner", "owner_name", required=True)
 @click.option("--batch", "batch_id", type=int, required=True)
-@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="html",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf"]),
+    default="html",
+    show_default=True,
+)
 @click.option("--per-page", default=10, show_default=True, type=int)
 @click.option("--output", type=click.Path(dir_okay=False), required=True)
 @pass_ctx
 def card_print(
-    ctx: Context, owner_name: str, batch_id: int, fmt: str, per_page: int,
-    output: str, as_json: bool,
+    ctx: Context,
+    owner_name: str,
+    batch_id: int,
+    fmt: str,
+    per_page: int,
+    output: str,
+    as_json: bool,
 ) -> None:
     """Print sheet of a batch: A4, N cards per page, QR codes to the portal."""
     from .cards import render_html, render_pdf
@@ -491,12 +562,21 @@ def card_print(
     ctx.settings.require("pin_key")
     with ctx.session_factory()() as session:
         sheet = batch_sheet(
-            session, get_owner(session, owner_name), batch_id,
-            PinCipher(ctx.settings.pin_key), ctx.settings.portal_url, per_page,
+            session,
+            get_owner(session, owner_name),
+            batch_id,
+            PinCipher(ctx.settings.pin_key),
+            ctx.settings.portal_url,
+            per_page,
         )
-    _write_private(output, render_pdf(sheet) if fmt == "pdf" else render_html(sheet).encode())
-    emit({"written": output, "cards": len(sheet.cards)}, as_json,
-         lambda d: f"Written {d['cards']} cards to {output}.")
+    _write_private(
+        output, render_pdf(sheet) if fmt == "pdf" else render_html(sheet).encode()
+    )
+    emit(
+        {"written": output, "cards": len(sheet.cards)},
+        as_json,
+        lambda d: f"Written {d['cards']} cards to {output}.",
+    )
 
 
 # -- identification ----------------------------------------------------------------
@@ -507,8 +587,9 @@ def registration() -> None:
 
 @command(registration, "import")
 @click.option("--owner", "owner_name", required=True)
-@click.option("--kind", type=click.Choice(["hotel", "ticket"]), default="hotel",
-              show_default=True)
+@click.option(
+    "--kind", type=click.Choice(["hotel", "ticket"]), default="hotel", show_default=True
+)
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 @pass_ctx
 def registration_import(
@@ -523,7 +604,9 @@ def registration_import(
         count = import_registrations(
             session, get_owner(session, owner_name), kind, csv_file.read()
         )
-    emit({"imported": count}, as_json, lambda d: f"Imported {d['imported']} {kind} rows.")
+    emit(
+        {"imported": count}, as_json, lambda d: f"Imported {d['imported']} {kind} rows."
+    )
 
 
 @main.group()
@@ -533,7 +616,9 @@ def blacklist() -> None:
 
 @command(blacklist, "add")
 @click.argument("phone")
-@click.option("--owner", "owner_name", help="Only at this owner's venues (default: all).")
+@click.option(
+    "--owner", "owner_name", help="Only at this owner's venues (default: all)."
+)
 @click.option("--reason", default="")
 @pass_ctx
 def blacklist_add(

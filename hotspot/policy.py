@@ -126,7 +126,8 @@ class PolicyConfig:
 
 @dataclass(frozen=True, slots=True)
 class Accept:
-    #: What FreeRADIUS checks the PAP/CHAP password against (control:Cleartext-Password).
+    #: What FreeRADIUS checks the PAP/CHAP password against
+    #: (control:Cleartext-Password).
     password: str
     reply: Reply
     session_timeout: int
@@ -160,7 +161,8 @@ def authorize(
     has_ticket = state.ticket is not None and state.ticket.expires_at > now
     f = state.failures
     if not has_ticket and (
-        f.mac >= config.max_pin_failures_mac or f.router >= config.max_pin_failures_router
+        f.mac >= config.max_pin_failures_mac
+        or f.router >= config.max_pin_failures_router
     ):
         # Guessing card numbers or PINs from this device or router: locked out.
         return Reject("pin_locked")
@@ -286,9 +288,10 @@ def metered_allowance(voucher: VoucherInfo) -> tuple[int | None, int | None] | N
         return None
     per_mb = _exact(voucher.price_per_mb)
     per_min = _exact(voucher.price_per_minute)
-    spent = Fraction(voucher.used_bytes, 1_000_000) * per_mb + Fraction(
-        voucher.used_seconds, 60
-    ) * per_min
+    spent = (
+        Fraction(voucher.used_bytes, 1_000_000) * per_mb
+        + Fraction(voucher.used_seconds, 60) * per_min
+    )
     left = _exact(voucher.face_value) - spent
     if left <= 0:
         return (0 if per_min else None, 0 if per_mb else None)

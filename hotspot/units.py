@@ -79,6 +79,7 @@ def parse_rate_limit(text: str) -> str:
     s = " ".join(text.split())
     if not _RATE_LIMIT_RE.match(s):
         raise UnitError(
-            f"not a MikroTik rate limit: {text!r} (try 2M/4M, or 2M/4M 4M/8M 1M/2M 10/10)"
+            f"not a MikroTik rate limit: {text!r} "
+            "(try 2M/4M, or 2M/4M 4M/8M 1M/2M 10/10)"
         )
     return s

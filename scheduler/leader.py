@@ -30,7 +30,9 @@ class LeaderLock:
             got = conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
             conn.commit()
         except DBAPIError as exc:
-            log.warning("leader lock: database unavailable (%s)", exc.__class__.__name__)
+            log.warning(
+                "leader lock: database unavailable (%s)", exc.__class__.__name__
+            )
             return False
         if got:
             self._conn = conn

@@ -131,5 +131,3 @@ def radius(
     server.start()
     yield server
     server.stop()
-
-

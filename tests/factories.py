@@ -28,7 +28,7 @@ def router(
     session: Session,
     owner_: Owner,
     ip: str | None = None,
-    secret: str = "testing123",
+    secret: str = "testing123",  # noqa: S107 - FreeRADIUS's test secret
     **kwargs: object,
 ) -> Router:
     """A router; without ``ip`` it gets an address no RADIUS test uses."""
@@ -41,7 +41,10 @@ def tariff(session: Session, owner_: Owner, **limits: str) -> Tariff:
 
 
 def voucher(
-    session: Session, owner_: Owner, pin_key: str, tariff_: Tariff | None = None,
+    session: Session,
+    owner_: Owner,
+    pin_key: str,
+    tariff_: Tariff | None = None,
     **limits: str,
 ) -> IssuedVoucher:
     tariff_ = tariff_ or tariff(session, owner_, **limits)

@@ -41,9 +41,7 @@ class PostgresCluster:
     """initdb/pg_ctl wrapper. PostgreSQL refuses to run as root, so when we are root
     the cluster runs as the ``postgres`` system user (created by Debian's package)."""
 
-    def __init__(
-        self, data_dir: Path | str, port: int, user: str = "hotspot"
-    ) -> None:
+    def __init__(self, data_dir: Path | str, port: int, user: str = "hotspot") -> None:
         self.data_dir = Path(data_dir).absolute()
         self.port = port
         self.user = user
@@ -73,9 +71,7 @@ class PostgresCluster:
         return self.password_file.read_text().strip()
 
     def url(self, dbname: str, driver: str = "postgresql+psycopg2") -> str:
-        return (
-            f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.port}/{dbname}"
-        )
+        return f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.port}/{dbname}"
 
     @property
     def initialised(self) -> bool:
@@ -122,9 +118,7 @@ class PostgresCluster:
             )
 
     def _check_reachable(self) -> None:
-        proc = subprocess.run(
-            self._cmd("test", "-w", str(self.data_dir)), check=False
-        )
+        proc = subprocess.run(self._cmd("test", "-w", str(self.data_dir)), check=False)
         if proc.returncode != 0:
             raise PostgresError(
                 f"the postgres user cannot reach {self.data_dir}: put the checkout "
@@ -162,7 +156,13 @@ class PostgresCluster:
         if not self.initialised or not self.running:
             return
         self._run(
-            str(self.bindir / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data_dir)
+            str(self.bindir / "pg_ctl"),
+            "stop",
+            "-w",
+            "-m",
+            mode,
+            "-D",
+            str(self.data_dir),
         )
 
     def psql(self, sql: str, dbname: str = "postgres") -> str:

@@ -68,13 +68,21 @@ def seed_demo(settings: Settings) -> list[tuple[str, str]]:
                 owner.policy = {"documents": ["hotel"]}
                 now = dt.datetime.now(dt.UTC)
                 import_registrations(
-                    s, owner, "hotel",
-                    f"101,Demo,{now.isoformat()},{(now + dt.timedelta(days=365)).isoformat()}\n",
+                    s,
+                    owner,
+                    "hotel",
+                    f"101,Demo,{now.isoformat()},"
+                    f"{(now + dt.timedelta(days=365)).isoformat()}\n",
                 )
-            if s.scalar(select(Router).where(Router.nas_identifier == DEMO_ROUTER)) is None:
+            if (
+                s.scalar(select(Router).where(Router.nas_identifier == DEMO_ROUTER))
+                is None
+            ):
                 add_router(s, owner, DEMO_ROUTER, "127.0.0.1", DEMO_SECRET)
             tariff = s.scalar(
-                select(Tariff).where(Tariff.owner_id == owner.id, Tariff.name == DEMO_TARIFF)
+                select(Tariff).where(
+                    Tariff.owner_id == owner.id, Tariff.name == DEMO_TARIFF
+                )
             )
             if tariff is None:
                 tariff = add_tariff(
@@ -122,7 +130,9 @@ def run_stack(demo: bool = True) -> int:
     # No real SMS in the demo: codes go to an outbox shown at /demo/sms.
     os.environ.setdefault(
         "HOTSPOT_SMS_PROVIDERS",
-        json.dumps([{"type": "outbox", "name": "outbox", "path": str(var / "outbox.jsonl")}]),
+        json.dumps(
+            [{"type": "outbox", "name": "outbox", "path": str(var / "outbox.jsonl")}]
+        ),
     )
     settings = Settings.from_env()
 
@@ -154,16 +164,22 @@ def run_stack(demo: bool = True) -> int:
                 subprocess.Popen([py, "-m", "simulator"], env=sim_env, cwd=REPO_ROOT)
             )
         print()
-        print(f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
-              f"accounting :{settings.radius_acct_port} (log: {radius.log_path})")
+        print(
+            f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
+            f"accounting :{settings.radius_acct_port} (log: {radius.log_path})"
+        )
         print(f"Portal      {settings.portal_url}")
         if demo:
-            print(f"Demo router http://{sim_listen}/  (NAS-Identifier {DEMO_ROUTER}, "
-                  f"secret {DEMO_SECRET})")
+            print(
+                f"Demo router http://{sim_listen}/  (NAS-Identifier {DEMO_ROUTER}, "
+                f"secret {DEMO_SECRET})"
+            )
             print("Demo vouchers (tariff demo-1h: 60 min, 100 MB, 2M/2M):")
             for code, pin in vouchers:
                 print(f"  card {code}  PIN {pin}")
-            print(f"SMS codes of the demo (no real SMS): {settings.portal_url}/demo/sms")
+            print(
+                f"SMS codes of the demo (no real SMS): {settings.portal_url}/demo/sms"
+            )
             print("Hotel guest login of the demo: room 101, surname Demo")
         print("\nPress Ctrl-C to stop.", flush=True)
         while not stop.wait(1):

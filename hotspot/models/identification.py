@@ -78,7 +78,9 @@ class Registration(CreatedAt, Base):
     travel ticket (number + surname), valid over a period."""
 
     __tablename__ = "registrations"
-    __table_args__ = (Index("ix_registrations_lookup", "owner_id", "kind", "reference"),)
+    __table_args__ = (
+        Index("ix_registrations_lookup", "owner_id", "kind", "reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))

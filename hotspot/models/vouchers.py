@@ -1,10 +1,10 @@
-"""Vouchers / prepaid cards: a card number and a secret PIN with a snapshot of limits."""
+"""Vouchers / prepaid cards: a card number and a secret PIN, with a snapshot of the
+tariff's limits."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String

@@ -71,7 +71,12 @@ def record_pin_failure(
     """A wrong PIN typed on the portal counts toward the lock-out like one at RADIUS."""
     session.execute(
         text("SELECT hotspot_auth_failure(:r, :u, :m, :now)"),
-        {"r": str(router_id), "u": username[:64], "m": mac, "now": str(now.timestamp())},
+        {
+            "r": str(router_id),
+            "u": username[:64],
+            "m": mac,
+            "now": str(now.timestamp()),
+        },
     )
 
 

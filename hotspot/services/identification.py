@@ -32,8 +32,8 @@ from ..models import (
 )
 from ..phones import mask, normalise_phone
 from ..policy import Reject
-from ..sms.dispatch import queue_sms
 from ..settings import Settings
+from ..sms.dispatch import queue_sms
 from .access import PortalLogin, issue_ticket, load_state, policy_config
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,10 @@ def is_blacklisted(session: Session, owner_id: int, phone: str) -> bool:
             select(PhoneBlacklist.id)
             .where(
                 PhoneBlacklist.phone == phone,
-                or_(PhoneBlacklist.owner_id.is_(None), PhoneBlacklist.owner_id == owner_id),
+                or_(
+                    PhoneBlacklist.owner_id.is_(None),
+                    PhoneBlacklist.owner_id == owner_id,
+                ),
             )
             .limit(1)
         )
@@ -176,16 +179,24 @@ def request_code(
     if last is not None and (now - last).total_seconds() < policy.sms_cooldown:
         return Reject("sms_cooldown")
     if (
-        _count_since(session, OtpChallenge.phone == phone, OtpChallenge.created_at > hour_ago)
+        _count_since(
+            session, OtpChallenge.phone == phone, OtpChallenge.created_at > hour_ago
+        )
         >= policy.sms_per_phone_hour
-        or _count_since(session, OtpChallenge.mac == mac, OtpChallenge.created_at > hour_ago)
+        or _count_since(
+            session, OtpChallenge.mac == mac, OtpChallenge.created_at > hour_ago
+        )
         >= policy.sms_per_mac_hour
         or _count_since(
-            session, OtpChallenge.router_id == router.id, OtpChallenge.created_at > hour_ago
+            session,
+            OtpChallenge.router_id == router.id,
+            OtpChallenge.created_at > hour_ago,
         )
         >= policy.sms_per_router_hour
     ):
-        log.warning("code refused: hourly limit (router %s, phone %s)", router.id, mask(phone))
+        log.warning(
+            "code refused: hourly limit (router %s, phone %s)", router.id, mask(phone)
+        )
         return Reject("sms_limit")
     day_sms = session.scalar(
         select(func.count(SmsMessage.id)).where(
@@ -221,7 +232,9 @@ def request_code(
     return CodeSent(challenge, phone, policy.sms_cooldown)
 
 
-def resend_wait(session: Session, router: Router, phone: str, mac: str, now: dt.datetime) -> int:
+def resend_wait(
+    session: Session, router: Router, phone: str, mac: str, now: dt.datetime
+) -> int:
     """Seconds the guest must still wait before another code can be sent."""
     policy = OwnerPolicy.of(router.owner)
     last = session.scalar(
@@ -315,7 +328,7 @@ def _login(
     now: dt.datetime,
 ) -> PortalLogin | Reject:
     """Issue a ticket for an identified device, checked by the same policy as RADIUS."""
-    from ..policy import AccessRequest, Accept, authorize
+    from ..policy import Accept, AccessRequest, authorize
 
     ticket, password = issue_ticket(
         session, settings, router, ident.subject, ident.mac, ident.method, now

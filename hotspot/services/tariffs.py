@@ -107,7 +107,9 @@ def tariff_dict(t: Tariff) -> dict[str, object]:
         "idle_timeout": t.idle_timeout,
         "price": str(t.price),
         "price_per_mb": None if t.price_per_mb is None else str(t.price_per_mb),
-        "price_per_minute": None if t.price_per_minute is None else str(t.price_per_minute),
+        "price_per_minute": None
+        if t.price_per_minute is None
+        else str(t.price_per_minute),
         "currency": t.currency,
         "max_devices": t.max_devices,
         "archived": t.archived,
@@ -118,7 +120,9 @@ def _money(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def list_tariffs(session: Session, owner: Owner, archived: bool = False) -> list[Tariff]:
+def list_tariffs(
+    session: Session, owner: Owner, archived: bool = False
+) -> list[Tariff]:
     query = select(Tariff).where(Tariff.owner_id == owner.id).order_by(Tariff.name)
     if not archived:
         query = query.where(Tariff.archived.is_(False))
@@ -138,7 +142,9 @@ def delete_tariff(session: Session, owner: Owner, name: str) -> None:
     from ..models import Voucher
 
     tariff = get_tariff(session, owner, name)
-    if session.scalar(select(Voucher.id).where(Voucher.tariff_id == tariff.id).limit(1)):
+    if session.scalar(
+        select(Voucher.id).where(Voucher.tariff_id == tariff.id).limit(1)
+    ):
         raise InvalidInput(
             f"tariff {name!r} has vouchers: archive it instead", key="tariff_in_use"
         )

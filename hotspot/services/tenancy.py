@@ -72,7 +72,9 @@ def add_router(
 
 
 def get_router(session: Session, nas_identifier: str) -> Router:
-    router = session.scalar(select(Router).where(Router.nas_identifier == nas_identifier))
+    router = session.scalar(
+        select(Router).where(Router.nas_identifier == nas_identifier)
+    )
     if router is None:
         raise NotFound(f"no router {nas_identifier!r}")
     return router
@@ -85,8 +87,9 @@ def create_api_token(
     if not name or len(name) > 64:
         raise InvalidInput("token name: 1 to 64 characters")
     token = "hs_" + secrets.token_urlsafe(32)
-    row = ApiToken(owner_id=owner.id, name=name, token_hash=_token_hash(token),
-                   created_at=now)
+    row = ApiToken(
+        owner_id=owner.id, name=name, token_hash=_token_hash(token), created_at=now
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -107,10 +110,13 @@ def owner_for_token(session: Session, token: str, now: dt.datetime) -> Owner | N
     return session.get(Owner, row.owner_id)
 
 
-def revoke_api_token(session: Session, owner: Owner, name: str, now: dt.datetime) -> int:
+def revoke_api_token(
+    session: Session, owner: Owner, name: str, now: dt.datetime
+) -> int:
     rows = session.scalars(
         select(ApiToken).where(
-            ApiToken.owner_id == owner.id, ApiToken.name == name,
+            ApiToken.owner_id == owner.id,
+            ApiToken.name == name,
             ApiToken.revoked_at.is_(None),
         )
     ).all()

@@ -58,7 +58,9 @@ def generate_vouchers(
     if not 6 <= code_length <= 20 or not 4 <= pin_length <= 12:
         raise InvalidInput("code length 6-20, PIN length 4-12")
     if not re.fullmatch(r"[0-9A-Z]{0,8}", prefix) or len(prefix) >= code_length:
-        raise InvalidInput("prefix: up to 8 digits or capital letters, shorter than the code")
+        raise InvalidInput(
+            "prefix: up to 8 digits or capital letters, shorter than the code"
+        )
     if pin_alphabet not in PIN_ALPHABETS:
         raise InvalidInput("PIN alphabet: digits or alnum")
     if tariff.owner_id != owner.id:
@@ -180,7 +182,9 @@ def list_vouchers(
     return list(session.scalars(query.order_by(Voucher.id).limit(limit)))
 
 
-def revoke_voucher(session: Session, owner: Owner, code: str, now: dt.datetime) -> Voucher:
+def revoke_voucher(
+    session: Session, owner: Owner, code: str, now: dt.datetime
+) -> Voucher:
     """Revoke a card: RADIUS refuses it from now on (an open session is cut by the
     router-control jobs)."""
     voucher = get_voucher(session, owner, code)
@@ -211,15 +215,17 @@ def export_batch_csv(
         ["code", "pin", "tariff", "status", "expires_at", "sell_by", "face_value"]
     )
     for v in list_vouchers(session, owner, batch_id=batch.id, limit=10000):
-        writer.writerow([
-            v.code,
-            cipher.decrypt(v.pin_encrypted) or "",
-            tariff.name if tariff else "",
-            v.status,
-            v.expires_at.isoformat() if v.expires_at else "",
-            v.sell_by.isoformat() if v.sell_by else "",
-            v.face_value if v.face_value is not None else "",
-        ])
+        writer.writerow(
+            [
+                v.code,
+                cipher.decrypt(v.pin_encrypted) or "",
+                tariff.name if tariff else "",
+                v.status,
+                v.expires_at.isoformat() if v.expires_at else "",
+                v.sell_by.isoformat() if v.sell_by else "",
+                v.face_value if v.face_value is not None else "",
+            ]
+        )
     return out.getvalue()
 
 

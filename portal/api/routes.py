@@ -55,7 +55,9 @@ def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         owner = owner_for_token(db.session, token, _now()) if token else None
         if owner is None:
-            return jsonify(error="unauthorized", message="A valid API token is required."), 401
+            return jsonify(
+                error="unauthorized", message="A valid API token is required."
+            ), 401
         g.owner = owner
         try:
             result = view(*args, **kwargs)
@@ -63,8 +65,11 @@ def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
             return result
         except DomainError as exc:
             db.session.rollback()
-            status = 404 if isinstance(exc, NotFound) else (
-                409 if isinstance(exc, AlreadyExists) else 400)
+            status = (
+                404
+                if isinstance(exc, NotFound)
+                else (409 if isinstance(exc, AlreadyExists) else 400)
+            )
             return jsonify(error=exc.key, message=exc.message), status
         except (ValueError, TypeError, KeyError):
             db.session.rollback()
@@ -84,7 +89,9 @@ def _body() -> dict[str, Any]:
 @owner_required
 def tariffs() -> Any:
     archived = request.args.get("archived") in ("1", "true", "yes")
-    return jsonify([tariff_dict(t) for t in list_tariffs(db.session, g.owner, archived)])
+    return jsonify(
+        [tariff_dict(t) for t in list_tariffs(db.session, g.owner, archived)]
+    )
 
 
 @bp.post("/tariffs")
@@ -158,8 +165,12 @@ def voucher_generate() -> Any:
 def vouchers() -> Any:
     batch = request.args.get("batch", type=int)
     status = request.args.get("status") or None
-    return jsonify([voucher_dict(v) for v in list_vouchers(
-        db.session, g.owner, batch_id=batch, status=status)])
+    return jsonify(
+        [
+            voucher_dict(v)
+            for v in list_vouchers(db.session, g.owner, batch_id=batch, status=status)
+        ]
+    )
 
 
 @bp.post("/vouchers/<code>/revoke")
@@ -172,10 +183,14 @@ def voucher_revoke(code: str) -> Any:
 @owner_required
 def batch_export(batch_id: int) -> Any:
     text = export_batch_csv(db.session, g.owner, batch_id, _cipher())
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=batch-{batch_id}.csv",
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename=batch-{batch_id}.csv",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/batches/<int:batch_id>/cards.<fmt>")
@@ -185,14 +200,22 @@ def batch_cards(batch_id: int, fmt: str) -> Any:
         raise NotFound("format: html or pdf")
     per_page = min(max(request.args.get("per_page", 10, type=int), 1), 20)
     sheet = batch_sheet(
-        db.session, g.owner, batch_id, _cipher(),
-        current_app.config["HOTSPOT_SETTINGS"].portal_url, per_page,
+        db.session,
+        g.owner,
+        batch_id,
+        _cipher(),
+        current_app.config["HOTSPOT_SETTINGS"].portal_url,
+        per_page,
     )
     if fmt == "pdf":
-        return Response(render_pdf(sheet), mimetype="application/pdf",
-                        headers={"Cache-Control": "no-store"})
-    return Response(render_html(sheet), mimetype="text/html",
-                    headers={"Cache-Control": "no-store"})
+        return Response(
+            render_pdf(sheet),
+            mimetype="application/pdf",
+            headers={"Cache-Control": "no-store"},
+        )
+    return Response(
+        render_html(sheet), mimetype="text/html", headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.post("/sms/report/<name>")

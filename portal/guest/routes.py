@@ -171,7 +171,13 @@ def voucher() -> Any:
     if router is None:
         return _render_login(form, error=message_text("router_unknown")), 422
     result = voucher_login(
-        db.session, _settings(), router, form.code.data, form.pin.data, ctx["mac"], _now()
+        db.session,
+        _settings(),
+        router,
+        form.code.data,
+        form.pin.data,
+        ctx["mac"],
+        _now(),
     )
     return _finish(result, ctx, lambda err: _render_login(form, error=err))
 
@@ -196,7 +202,9 @@ def phone() -> Any:
     return _send_code(router, form.phone.data, ctx, form)
 
 
-def _send_code(router: Any, phone_text: str, ctx: dict[str, str], form: Any = None) -> Any:
+def _send_code(
+    router: Any, phone_text: str, ctx: dict[str, str], form: Any = None
+) -> Any:
     result = request_code(
         db.session, router, phone_text, ctx["mac"], _now(), sms_sender(current_app)
     )
@@ -222,8 +230,13 @@ def code() -> Any:
     if request.method == "POST":
         if form.validate_on_submit():
             result = verify_code(
-                db.session, _settings(), router, ctx["phone"], form.code.data,
-                ctx["mac"], _now(),
+                db.session,
+                _settings(),
+                router,
+                ctx["phone"],
+                form.code.data,
+                ctx["mac"],
+                _now(),
             )
             db.session.commit()
             if isinstance(result, PortalLogin):
@@ -263,17 +276,27 @@ def document() -> Any:
         text = message_text("document_not_found")
         return _render_login(document_form=form, error=text), 422
     result = identify_by_document(
-        db.session, _settings(), router, form.kind.data, form.reference.data,
-        form.surname.data, ctx["mac"], _now(),
+        db.session,
+        _settings(),
+        router,
+        form.kind.data,
+        form.reference.data,
+        form.surname.data,
+        ctx["mac"],
+        _now(),
     )
-    return _finish(result, ctx, lambda err: _render_login(document_form=form, error=err))
+    return _finish(
+        result, ctx, lambda err: _render_login(document_form=form, error=err)
+    )
 
 
 def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
     """The auto-submitting form that logs the device in at the router."""
     session.pop(PREFILL_KEY, None)
     if ctx.get("chap-id"):
-        password = chap_password_for(ctx["chap-id"], password, ctx.get("chap-challenge", ""))
+        password = chap_password_for(
+            ctx["chap-id"], password, ctx.get("chap-challenge", "")
+        )
     return render_template(
         "guest/redirect.html",
         action=ctx["link-login-only"],

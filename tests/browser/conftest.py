@@ -41,14 +41,23 @@ def portal_url(settings: Settings, eskiz: object) -> Iterator[str]:
     import json
 
     port = free_port()
-    sms = [{
-        "type": "eskiz", "name": "eskiz", "base_url": eskiz.url,  # type: ignore[attr-defined]
-        "email": eskiz.EMAIL, "password": eskiz.PASSWORD,  # type: ignore[attr-defined]
-        "trust_env": False, "read_timeout": 3,
-    }]
-    app = create_app(settings=settings.with_(
-        portal_url=f"http://127.0.0.1:{port}", sms_providers=json.dumps(sms),
-    ))
+    sms = [
+        {
+            "type": "eskiz",
+            "name": "eskiz",
+            "base_url": eskiz.url,  # type: ignore[attr-defined]
+            "email": eskiz.EMAIL,
+            "password": eskiz.PASSWORD,  # type: ignore[attr-defined]
+            "trust_env": False,
+            "read_timeout": 3,
+        }
+    ]
+    app = create_app(
+        settings=settings.with_(
+            portal_url=f"http://127.0.0.1:{port}",
+            sms_providers=json.dumps(sms),
+        )
+    )
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -64,7 +73,9 @@ def browser() -> Iterator[object]:
 
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
         yield b
         b.close()
 
@@ -82,7 +93,9 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 
 
 @pytest.fixture
-def simulator(settings: Settings, portal_url: str, venues: dict[str, Venue], radius: object) -> Iterator[object]:
+def simulator(
+    settings: Settings, portal_url: str, venues: dict[str, Venue], radius: object
+) -> Iterator[object]:
     from simulator.router import RouterConfig
     from simulator.server import start_simulator
 

@@ -28,7 +28,9 @@ def _last_code(eskiz, phone: str) -> str:
     return re.search(r"\d{6}", sent[-1]["message"]).group(0)
 
 
-def test_phone_code_login_and_return_within_24_hours(page, simulator, eskiz, session_factory):
+def test_phone_code_login_and_return_within_24_hours(
+    page, simulator, eskiz, session_factory
+):
     mac, phone = "02:AA:BB:CC:EE:01", "998935550101"
     _arrive(page, simulator, mac)
     page.fill("#phone", "93 555 01 01")
@@ -61,7 +63,9 @@ def test_phone_code_login_and_return_within_24_hours(page, simulator, eskiz, ses
     assert len(eskiz.delivered) == sms_count
 
 
-def test_blacklisted_phone_is_told_politely(page, simulator, eskiz, venues, session_factory):
+def test_blacklisted_phone_is_told_politely(
+    page, simulator, eskiz, venues, session_factory
+):
     with transaction(session_factory) as s:
         blacklist_phone(s, s.merge(venues["a"].owner), "+998 93 555 02 02", "abuse")
     _arrive(page, simulator, "02:AA:BB:CC:EE:02")
@@ -71,13 +75,17 @@ def test_blacklisted_phone_is_told_politely(page, simulator, eskiz, venues, sess
     assert not [m for m in eskiz.delivered if m["mobile_phone"] == "998935550202"]
 
 
-def test_hotel_guest_logs_in_with_room_and_surname(page, simulator, venues, session_factory):
+def test_hotel_guest_logs_in_with_room_and_surname(
+    page, simulator, venues, session_factory
+):
     now = dt.datetime.now(dt.UTC)
     with transaction(session_factory) as s:
         owner = s.get(Owner, venues["a"].owner.id)
         owner.policy = {**(owner.policy or {}), "documents": ["hotel"]}
         import_registrations(
-            s, owner, "hotel",
+            s,
+            owner,
+            "hotel",
             f"305,Tashkentova,{(now - dt.timedelta(days=1)).isoformat()},"
             f"{(now + dt.timedelta(days=2)).isoformat()}\n",
         )
@@ -97,4 +105,6 @@ def test_hotel_guest_logs_in_with_room_and_surname(page, simulator, venues, sess
     finally:
         with transaction(session_factory) as s:
             owner = s.get(Owner, venues["a"].owner.id)
-            owner.policy = {k: v for k, v in (owner.policy or {}).items() if k != "documents"}
+            owner.policy = {
+                k: v for k, v in (owner.policy or {}).items() if k != "documents"
+            }

@@ -24,10 +24,17 @@ def _arrive(page, simulator, mac: str) -> None:
     page.click("#voucher-section summary")
 
 
-def test_voucher_login_through_the_router(page, simulator, venues, settings, session_factory):
+def test_voucher_login_through_the_router(
+    page, simulator, venues, settings, session_factory
+):
     with transaction(session_factory) as s:
         v = factories.voucher(
-            s, venues["a"].owner, settings.pin_key, time="60m", data="100MB", rate="2M/2M"
+            s,
+            venues["a"].owner,
+            settings.pin_key,
+            time="60m",
+            data="100MB",
+            rate="2M/2M",
         )
     _arrive(page, simulator, MAC)
     page.fill("#code", v.code)
@@ -46,7 +53,9 @@ def test_voucher_login_through_the_router(page, simulator, venues, settings, ses
     row = None
     while time.monotonic() < deadline and row is None:
         with session_factory() as s:
-            row = s.scalar(select(RadiusSession).where(RadiusSession.username == v.code))
+            row = s.scalar(
+                select(RadiusSession).where(RadiusSession.username == v.code)
+            )
         time.sleep(0.2)
     assert row is not None and row.mac == MAC
 

@@ -25,7 +25,10 @@ def cli(settings):
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [sys.executable, "-m", "hotspot.cli", *args],
-            env=env, capture_output=True, text=True, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if ok:
             assert proc.returncode == 0, proc.stderr
@@ -38,19 +41,53 @@ def test_operator_sets_up_a_venue_and_prints_vouchers(cli, session_factory, sett
     name = f"cafe-{uuid.uuid4().hex[:6]}"
     assert json.loads(cli("owner", "add", name, "--json").stdout)["name"] == name
     router = json.loads(
-        cli("router", "add", "--owner", name, "--nas-id", f"{name}-r1", "--ip",
+        cli(
+            "router",
+            "add",
+            "--owner",
+            name,
+            "--nas-id",
+            f"{name}-r1",
+            "--ip",
             f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}",
-            "--secret", "s3cret-x", "--json").stdout
+            "--secret",
+            "s3cret-x",
+            "--json",
+        ).stdout
     )
     assert router["nas_id"] == f"{name}-r1"
     tariff = json.loads(
-        cli("tariff", "add", "--owner", name, "--name", "2h", "--time", "2h",
-            "--data", "2GB", "--rate", "2M/4M", "--validity", "30d", "--json").stdout
+        cli(
+            "tariff",
+            "add",
+            "--owner",
+            name,
+            "--name",
+            "2h",
+            "--time",
+            "2h",
+            "--data",
+            "2GB",
+            "--rate",
+            "2M/4M",
+            "--validity",
+            "30d",
+            "--json",
+        ).stdout
     )
     assert tariff["time_limit"] == 7200 and tariff["data_limit"] == 2 * 10**9
     cards = json.loads(
-        cli("voucher", "generate", "--owner", name, "--tariff", "2h", "--count", "3",
-            "--json").stdout
+        cli(
+            "voucher",
+            "generate",
+            "--owner",
+            name,
+            "--tariff",
+            "2h",
+            "--count",
+            "3",
+            "--json",
+        ).stdout
     )
     assert len(cards) == 3 and all(set(c) == {"code", "pin"} for c in cards)
     assert len({c["code"] for c in cards}) == 3
@@ -60,8 +97,12 @@ def test_operator_sets_up_a_venue_and_prints_vouchers(cli, session_factory, sett
     from hotspot.models import Voucher
 
     with session_factory() as s:
-        stored = {v.code: v.pin_encrypted for v in s.scalars(
-            select(Voucher).where(Voucher.code.in_([c["code"] for c in cards])))}
+        stored = {
+            v.code: v.pin_encrypted
+            for v in s.scalars(
+                select(Voucher).where(Voucher.code.in_([c["code"] for c in cards]))
+            )
+        }
     cipher = PinCipher(settings.pin_key)
     for c in cards:
         assert cipher.decrypt(stored[c["code"]]) == c["pin"]
@@ -87,15 +128,24 @@ def test_registration_import_and_blacklist(cli, tmp_path):
         "101,Karimova,2026-03-01T14:00:00,2026-03-04T12:00:00\n"
         "102,Smith,2026-03-01T14:00:00,2026-03-02T12:00:00\n"
     )
-    out = cli("registration", "import", "--owner", name, "--kind", "hotel",
-              str(csv_file), "--json").stdout
+    out = cli(
+        "registration",
+        "import",
+        "--owner",
+        name,
+        "--kind",
+        "hotel",
+        str(csv_file),
+        "--json",
+    ).stdout
     assert json.loads(out) == {"imported": 2}
     bad = tmp_path / "bad.csv"
     bad.write_text("103,Lee,not a date,2026-03-02\n")
     proc = cli("registration", "import", "--owner", name, str(bad), ok=False)
     assert proc.returncode == 1 and "line 1" in proc.stderr
 
-    out = json.loads(cli("blacklist", "add", "+998 90 765 43 21", "--owner", name,
-                         "--json").stdout)
+    out = json.loads(
+        cli("blacklist", "add", "+998 90 765 43 21", "--owner", name, "--json").stdout
+    )
     # The full number is not echoed back (logs and terminals see it masked).
     assert out["phone"] != "998907654321" and out["phone"].endswith("21")

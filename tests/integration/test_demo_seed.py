@@ -36,8 +36,12 @@ def test_demo_venue_is_seeded_once(demo_settings):
         tariff = s.scalar(select(Tariff).where(Tariff.owner_id == owner.id))
         assert router.owner_id == owner.id and str(router.ip_address) == "127.0.0.1"
         assert router.radius_secret == "testing123"
-        assert (tariff.name, tariff.time_limit, tariff.data_limit, tariff.rate_limit) == (
-            "demo-1h", 3600, 100_000_000, "2M/2M")
+        assert (
+            tariff.name,
+            tariff.time_limit,
+            tariff.data_limit,
+            tariff.rate_limit,
+        ) == ("demo-1h", 3600, 100_000_000, "2M/2M")
         cipher = PinCipher(settings.pin_key)
         for code, pin in first:
             v = s.scalar(select(Voucher).where(Voucher.code == code))

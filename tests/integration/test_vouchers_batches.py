@@ -328,7 +328,13 @@ def test_export_lists_every_card_with_its_pin(db_session: Session, cipher) -> No
     out = export_batch_csv(db_session, owner, issued[0].voucher.batch_id, cipher)
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == [
-        "code", "pin", "tariff", "status", "expires_at", "sell_by", "face_value"
+        "code",
+        "pin",
+        "tariff",
+        "status",
+        "expires_at",
+        "sell_by",
+        "face_value",
     ]
     body = rows[1:]
     assert len(body) == 25
@@ -370,7 +376,7 @@ def test_unsold_expiry_does_not_cut_a_card_in_use(db_session, settings):
     import datetime as dt
 
     from hotspot.crypto import PinCipher
-    from hotspot.policy import AccessRequest, Accept, Reject, authorize
+    from hotspot.policy import Accept, AccessRequest, Reject, authorize
     from hotspot.services.access import load_state, policy_config
     from hotspot.services.vouchers import generate_vouchers
 
@@ -378,14 +384,25 @@ def test_unsold_expiry_does_not_cut_a_card_in_use(db_session, settings):
     router = factories.router(db_session, owner)
     tariff = factories.tariff(db_session, owner, time="10h", validity="30d")
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    [card] = generate_vouchers(db_session, owner, tariff, 1, PinCipher(settings.pin_key),
-                               unsold_expiry=180 * 86400, now=t0)
+    [card] = generate_vouchers(
+        db_session,
+        owner,
+        tariff,
+        1,
+        PinCipher(settings.pin_key),
+        unsold_expiry=180 * 86400,
+        now=t0,
+    )
     config = policy_config(settings)
 
     def decide(when):
         state = load_state(db_session, router.id, card.code, "02:00:00:00:00:01", when)
-        return authorize(AccessRequest(card.code, "02:00:00:00:00:01", router.id),
-                         state, when.timestamp(), config)
+        return authorize(
+            AccessRequest(card.code, "02:00:00:00:00:01", router.id),
+            state,
+            when.timestamp(),
+            config,
+        )
 
     assert decide(t0 + dt.timedelta(days=181)) == Reject("voucher_expired")
     # First used on day 170: activated, it lasts its 30 days, past day 180.

@@ -18,8 +18,10 @@ def test_owner_picks_the_gateway(settings, session_factory, tmp_path):
         {"type": "outbox", "name": "first", "path": str(first)},
         {"type": "outbox", "name": "second", "path": str(second)},
     ]
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False},
-                     settings=settings.with_(sms_providers=json.dumps(gateways)))
+    app = create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": False},
+        settings=settings.with_(sms_providers=json.dumps(gateways)),
+    )
     with transaction(session_factory) as s:
         owner = factories.owner(s)
         owner.policy = {"sms_providers": ["second"]}

@@ -36,10 +36,18 @@ def test_purge_job_deletes_only_expired_tickets(engine, settings):
     clock = FrozenClock(dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC))
     with transaction(factory) as s:
         router = factories.router(s, factories.owner(s))
-        old, _ = issue_ticket(s, settings, router, "u1", "02:00:00:00:00:01", "voucher",
-                              clock.now() - dt.timedelta(minutes=10))
-        fresh, _ = issue_ticket(s, settings, router, "u2", "02:00:00:00:00:02", "voucher",
-                                clock.now())
+        old, _ = issue_ticket(
+            s,
+            settings,
+            router,
+            "u1",
+            "02:00:00:00:00:01",
+            "voucher",
+            clock.now() - dt.timedelta(minutes=10),
+        )
+        fresh, _ = issue_ticket(
+            s, settings, router, "u2", "02:00:00:00:00:02", "voucher", clock.now()
+        )
         ids = (old.id, fresh.id)
     purge = next(j for j in JOBS if j.name == "purge-login-tickets")
     assert run_job(purge, factory, clock) >= 1
@@ -61,18 +69,23 @@ def test_scheduler_process_runs_and_stops(settings):
 
     env = dict(os.environ, HOTSPOT_DATABASE_URL=settings.database_url)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scheduler"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not any("purge-login-tickets done" in l for l in lines):
+    while time.monotonic() < deadline and not any(
+        "purge-login-tickets done" in line for line in lines
+    ):
         time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(15) == 0
     reader.join(5)
     proc.stdout.close()
-    assert any("leader" in l for l in lines), lines
-    assert any("purge-login-tickets done" in l for l in lines), lines
+    assert any("leader" in line for line in lines), lines
+    assert any("purge-login-tickets done" in line for line in lines), lines
