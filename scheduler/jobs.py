@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.vouchers import mark_expired_vouchers
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,10 @@ class Job:
     seconds: int
 
 
-JOBS: tuple[Job, ...] = (Job("purge-login-tickets", purge_login_tickets, seconds=60),)
+JOBS: tuple[Job, ...] = (
+    Job("purge-login-tickets", purge_login_tickets, seconds=60),
+    Job("mark-expired-vouchers", mark_expired_vouchers, seconds=300),
+)
 
 
 def run_job(job: Job, factory: sessionmaker[Session], clock: Clock) -> Any:

@@ -260,3 +260,27 @@ def batch_sheet(
         per_page=per_page,
         price=price,
     )
+
+
+def mark_expired_vouchers(session: Session, now: dt.datetime) -> int:
+    """Give vouchers past their validity (or unsold past their sell-by date) the
+    status ``expired``, for reports; RADIUS refuses them either way."""
+    from sqlalchemy import and_, or_, update
+
+    validity_end = Voucher.activated_at + Voucher.validity_seconds * dt.timedelta(
+        seconds=1
+    )
+    result = session.execute(
+        update(Voucher)
+        .where(
+            Voucher.status.in_(("new", "active")),
+            or_(
+                Voucher.expires_at <= now,
+                and_(Voucher.activated_at.is_(None), Voucher.sell_by <= now),
+                and_(Voucher.activated_at.is_not(None), validity_end <= now),
+            ),
+        )
+        .values(status="expired")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

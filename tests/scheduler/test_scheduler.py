@@ -89,3 +89,34 @@ def test_scheduler_process_runs_and_stops(settings):
     proc.stdout.close()
     assert any("leader" in line for line in lines), lines
     assert any("purge-login-tickets done" in line for line in lines), lines
+
+
+def test_expired_vouchers_are_marked(engine, settings):
+    """Reports see cards past their validity or sell-by date as expired."""
+    from hotspot.crypto import PinCipher
+    from hotspot.models import Voucher
+    from hotspot.services.vouchers import generate_vouchers
+
+    factory = make_sessionmaker(engine)
+    t0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    cipher = PinCipher(settings.pin_key)
+    with transaction(factory) as s:
+        owner = factories.owner(s)
+        tariff = factories.tariff(s, owner, time="1h", validity="7d")
+        unsold, used, fresh = generate_vouchers(
+            s, owner, tariff, 3, cipher, unsold_expiry=30 * 86400, now=t0
+        )
+        used.voucher.activated_at = t0 + dt.timedelta(days=1)
+        used.voucher.status = "active"
+        fresh.voucher.activated_at = t0 + dt.timedelta(days=29)
+        fresh.voucher.status = "active"
+        codes = [v.code for v in (unsold, used, fresh)]
+    job = next(j for j in JOBS if j.name == "mark-expired-vouchers")
+    run_job(job, factory, FrozenClock(t0 + dt.timedelta(days=31)))
+    with factory() as s:
+        status = dict(
+            s.execute(
+                select(Voucher.code, Voucher.status).where(Voucher.code.in_(codes))
+            ).all()
+        )
+    assert status == {codes[0]: "expired", codes[1]: "expired", codes[2]: "active"}
