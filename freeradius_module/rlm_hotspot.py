@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
+from functools import lru_cache
 
 # The decision itself needs only the standard library (no dependency that
 # Debian's dist-packages could shadow), so it is imported once, here.
@@ -21,6 +23,9 @@ try:  # inside FreeRADIUS this is a built-in module
     import radiusd  # type: ignore[import-not-found]
 except ImportError:  # imported by tests outside the server
     radiusd = None
+
+#: Decrypted PINs kept in memory (a few hundred bytes each).
+PIN_CACHE = 100_000
 
 RLM_MODULE_REJECT = 0
 RLM_MODULE_FAIL = 1
@@ -60,7 +65,10 @@ def instantiate(_: object = None) -> int:
 
         settings = Settings.from_env()
         settings.require("pin_key", "secret_key")
-        _config = policy_config(settings)
+        config = policy_config(settings)
+        # Fernet decryption is the costliest step of the call (HMAC + AES) and
+        # runs under FreeRADIUS's one Python mutex: remember each voucher's PIN.
+        _config = replace(config, decrypt_pin=lru_cache(PIN_CACHE)(config.decrypt_pin))
     except Exception as exc:  # noqa: BLE001 - report any start-up failure clearly
         _log(L_ERR, f"cannot start: {exc}")
         return -1

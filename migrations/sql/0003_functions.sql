@@ -5,10 +5,17 @@
 -- injected by tests, '%l' at RADIUS); windows are counted back from it.
 DROP FUNCTION IF EXISTS hotspot_auth_state(text, text, text);
 
+--
+-- PL/pgSQL, not SQL: PostgreSQL does not cache the plan of a SQL-language function
+-- it cannot inline, so every Access-Request would parse and plan this query again
+-- (measured: ~2 ms of database CPU per request); PL/pgSQL keeps the plan for the
+-- life of rlm_sql's pooled connection.
 CREATE OR REPLACE FUNCTION hotspot_auth_state(
     p_router text, p_username text, p_mac text, p_now text DEFAULT NULL)
 RETURNS text
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
     WITH rt AS (
         SELECT r.id, r.owner_id, r.enabled FROM routers r
          WHERE r.id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END
@@ -67,6 +74,8 @@ LANGUAGE sql STABLE AS $$
                 FROM owners o JOIN tariffs g ON g.id = o.guest_tariff_id, rt
                WHERE o.id = rt.owner_id)
     ))::text
+    );
+END
 $$;
 
 -- A wrong PIN (Post-Auth-Type REJECT at RADIUS, or the portal): remembered for the
