@@ -14,67 +14,96 @@ CREATE OR REPLACE FUNCTION hotspot_auth_state(
     p_router text, p_username text, p_mac text, p_now text DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_router_id int := CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END;
+    v_now timestamptz := coalesce(to_timestamp(nullif(p_now, '')::float8), now());
+    v_mac text := upper(coalesce(p_mac, ''));
+    r routers%ROWTYPE;
+    v vouchers%ROWTYPE;
+    result jsonb;
+    part jsonb;
 BEGIN
-    RETURN (
-    WITH rt AS (
-        SELECT r.id, r.owner_id, r.enabled FROM routers r
-         WHERE r.id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END
-    ), clock AS (
-        SELECT coalesce(to_timestamp(nullif(p_now, '')::float8), now()) AS now
-    ), v AS (
-        SELECT * FROM vouchers WHERE code = p_username
-    )
-    SELECT json_strip_nulls(json_build_object(
-        'r', (SELECT json_build_object('id', rt.id, 'o', rt.owner_id, 'on', rt.enabled)
-                FROM rt),
-        'v', (SELECT json_build_object(
-                    'id', v.id, 'o', v.owner_id, 's', v.status, 'pin', v.pin_encrypted,
-                    'tl', v.time_limit, 'dl', v.data_limit, 'rate', v.rate_limit,
-                    'idle', v.idle_timeout, 'vd', v.validity_seconds,
-                    'exp', extract(epoch FROM v.expires_at)::float8,
-                    'sb', extract(epoch FROM v.sell_by)::float8,
-                    'act', extract(epoch FROM v.activated_at)::float8,
-                    'us', v.used_seconds, 'ub', v.used_bytes, 'md', v.max_devices,
-                    'fv', v.face_value, 'pmb', v.price_per_mb,
-                    'pmin', v.price_per_minute)
-                FROM v),
-        'o', (SELECT json_agg(json_build_array(s.mac,
-                                               extract(epoch FROM s.updated_at)::float8))
-                FROM (SELECT s.mac, s.updated_at FROM radius_sessions s, v
-                       WHERE s.voucher_id = v.id AND s.stopped_at IS NULL
-                       ORDER BY s.updated_at DESC LIMIT 8) s),
-        'f', (SELECT json_build_array(
-                  (SELECT count(*) FROM auth_failures a, clock
-                    WHERE a.username = p_username
-                      AND a.created_at > clock.now - interval '15 minutes'),
-                  (SELECT count(*) FROM auth_failures a, clock
-                    WHERE a.mac = upper(p_mac) AND p_mac <> ''
-                      AND a.created_at > clock.now - interval '15 minutes'),
-                  (SELECT count(*) FROM auth_failures a, clock, rt
-                    WHERE a.router_id = rt.id
-                      AND a.created_at > clock.now - interval '1 minute'))),
-        't', (SELECT json_build_object('id', t.id, 'n', t.nonce,
-                                       'exp', extract(epoch FROM t.expires_at)::float8)
-                FROM login_tickets t, rt
-               WHERE t.router_id = rt.id AND t.username = p_username
-                 AND t.mac = upper(p_mac) AND t.used_at IS NULL
-               ORDER BY t.id DESC LIMIT 1),
-        'i', (SELECT json_build_object('id', i.id,
-                                       'exp', extract(epoch FROM i.expires_at)::float8)
-                FROM identifications i, rt
-               WHERE i.owner_id = rt.owner_id AND i.subject = p_username
-                 AND i.mac = upper(p_mac)
-               ORDER BY i.expires_at DESC LIMIT 1),
-        'b', (SELECT true FROM phone_blacklist b, rt
-               WHERE b.phone = p_username
-                 AND (b.owner_id IS NULL OR b.owner_id = rt.owner_id)
-               LIMIT 1),
-        'g', (SELECT json_build_object('dl', g.data_limit, 'tl', g.time_limit,
-                                       'rate', g.rate_limit, 'idle', g.idle_timeout)
-                FROM owners o JOIN tariffs g ON g.id = o.guest_tariff_id, rt
-               WHERE o.id = rt.owner_id)
-    ))::text
-    );
+    -- Small statements, each with its own cached generic plan, and only those the
+    -- kind of login needs (measured: about half the database time of one query).
+    SELECT * INTO r FROM routers WHERE id = v_router_id;
+    IF NOT FOUND THEN
+        RETURN '{}';  -- not a registered router
+    END IF;
+    result := jsonb_build_object(
+        'r', jsonb_build_object('id', r.id, 'o', r.owner_id, 'on', r.enabled));
+
+    SELECT jsonb_build_array(
+               count(*) FILTER (WHERE a.username = p_username),
+               count(*) FILTER (WHERE a.mac = v_mac AND v_mac <> ''),
+               count(*) FILTER (WHERE a.router_id = r.id
+                                  AND a.created_at > v_now - interval '1 minute'))
+      INTO part
+      FROM auth_failures a
+     WHERE a.created_at > v_now - interval '15 minutes'
+       AND (a.username = p_username OR (a.mac = v_mac AND v_mac <> '')
+            OR a.router_id = r.id);
+    result := result || jsonb_build_object('f', part);
+
+    SELECT jsonb_build_object('id', t.id, 'n', t.nonce,
+                              'exp', extract(epoch FROM t.expires_at)::float8)
+      INTO part
+      FROM login_tickets t
+     WHERE t.router_id = r.id AND t.username = p_username AND t.mac = v_mac
+       AND t.used_at IS NULL
+     ORDER BY t.id DESC LIMIT 1;
+    IF part IS NOT NULL THEN
+        result := result || jsonb_build_object('t', part);
+    END IF;
+
+    SELECT * INTO v FROM vouchers WHERE code = p_username;
+    IF FOUND THEN
+        result := result || jsonb_build_object('v', jsonb_strip_nulls(jsonb_build_object(
+            'id', v.id, 'o', v.owner_id, 's', v.status, 'pin', v.pin_encrypted,
+            'tl', v.time_limit, 'dl', v.data_limit, 'rate', v.rate_limit,
+            'idle', v.idle_timeout, 'vd', v.validity_seconds,
+            'exp', extract(epoch FROM v.expires_at)::float8,
+            'sb', extract(epoch FROM v.sell_by)::float8,
+            'act', extract(epoch FROM v.activated_at)::float8,
+            'us', v.used_seconds, 'ub', v.used_bytes, 'md', v.max_devices,
+            'fv', v.face_value, 'pmb', v.price_per_mb,
+            'pmin', v.price_per_minute)));
+        SELECT jsonb_agg(jsonb_build_array(s.mac,
+                                           extract(epoch FROM s.updated_at)::float8))
+          INTO part
+          FROM (SELECT s.mac, s.updated_at FROM radius_sessions s
+                 WHERE s.voucher_id = v.id AND s.stopped_at IS NULL
+                 ORDER BY s.updated_at DESC LIMIT 8) s;
+        IF part IS NOT NULL THEN
+            result := result || jsonb_build_object('o', part);
+        END IF;
+        RETURN result::text;
+    END IF;
+
+    -- Not a voucher: a phone or document login.
+    SELECT jsonb_build_object('id', i.id,
+                              'exp', extract(epoch FROM i.expires_at)::float8)
+      INTO part
+      FROM identifications i
+     WHERE i.owner_id = r.owner_id AND i.subject = p_username AND i.mac = v_mac
+     ORDER BY i.expires_at DESC LIMIT 1;
+    IF part IS NOT NULL THEN
+        result := result || jsonb_build_object('i', part);
+    END IF;
+    IF EXISTS (SELECT 1 FROM phone_blacklist b
+                WHERE b.phone = p_username
+                  AND (b.owner_id IS NULL OR b.owner_id = r.owner_id)) THEN
+        result := result || '{"b": true}'::jsonb;
+    END IF;
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+               'dl', g.data_limit, 'tl', g.time_limit,
+               'rate', g.rate_limit, 'idle', g.idle_timeout))
+      INTO part
+      FROM owners o JOIN tariffs g ON g.id = o.guest_tariff_id
+     WHERE o.id = r.owner_id;
+    IF part IS NOT NULL THEN
+        result := result || jsonb_build_object('g', part);
+    END IF;
+    RETURN result::text;
 END
 $$;
 
