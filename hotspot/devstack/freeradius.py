@@ -118,7 +118,8 @@ class FreeRadius:
 
     def start(self, timeout: float = 30) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for shard in range(4):  # raddb/mods-enabled/detail
+            (self.spool_dir / str(shard)).mkdir(parents=True, exist_ok=True, mode=0o700)
         self.proc = subprocess.Popen(
             self.command(),
             env=self.env,
