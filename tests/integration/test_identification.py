@@ -298,3 +298,29 @@ def test_bad_csv_imports_nothing(db_session, venue):
         )
         == 0
     )
+
+
+TICKETS_CSV = """ticket,surname,valid_from,valid_until
+HY 2041-775,Rahimov,2026-03-01T00:00:00,2026-03-02T00:00:00
+"""
+
+
+def test_traveller_identifies_with_ticket_and_surname(db_session, settings, venue):
+    venue.owner.policy = {"documents": ["ticket"], "ticket_pattern": r"^HY[0-9]{7}$"}
+    assert import_registrations(db_session, venue.owner, "ticket", TICKETS_CSV) == 1
+    # Typed with spaces and a dash, in lower case: the same ticket.
+    login = identify_by_document(
+        db_session, settings, venue, "ticket", "hy2041 775", "RAHIMOV", MAC, T0
+    )
+    assert isinstance(login, PortalLogin) and login.ticket.method == "ticket"
+    # A number of another format is refused before any lookup.
+    assert identify_by_document(
+        db_session, settings, venue, "ticket", "ZZ1", "Rahimov", MAC, T0
+    ) == Reject("document_not_found")
+    # The ticket's validity ends the identification (and the session) early.
+    assert login.decision.session_timeout == 15 * 3600
+    # Outside its validity the ticket no longer identifies anyone.
+    late = T0 + dt.timedelta(days=1)
+    assert identify_by_document(
+        db_session, settings, venue, "ticket", "HY2041775", "Rahimov", MAC, late
+    ) == Reject("document_not_found")

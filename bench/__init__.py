@@ -1,0 +1,1 @@
+"""The RADIUS benchmark: ``python -m bench`` (see bench/README.md)."""
