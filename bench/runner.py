@@ -499,8 +499,8 @@ class Bench:
             dsn, sql, first = (
                 self.dsn,
                 (
-                    "SELECT coalesce(sum(session_time), 0), count(*) FROM radius_sessions "
-                    "WHERE id >= %s"
+                    "SELECT coalesce(sum(session_time), 0), count(*) "
+                    "FROM radius_sessions WHERE id >= %s"
                 ),
                 self.ds.first_open_id,
             )
