@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from hotspot.devstack.freeradius import FreeRadius, freeradius_binary
+from hotspot.devstack.process import stop_process
 from hotspot.settings import Settings
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -70,13 +71,8 @@ class ServerProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..settings import Settings
+from .process import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RADDB_DIR = REPO_ROOT / "raddb"
@@ -166,13 +167,7 @@ class FreeRadius:
     def stop(self) -> None:
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self._pump_thread.join(5)
         if self.proc.stdout:
             self.proc.stdout.close()

@@ -23,6 +23,7 @@ from ..models import Owner, Router, Tariff, Voucher
 from ..settings import Settings
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
+from .process import stop_process
 
 DEMO_OWNER = "demo"
 DEMO_ROUTER = "demo-router"
@@ -88,24 +89,16 @@ def seed_demo(settings: Settings) -> list[tuple[str, str]]:
                 tariff = add_tariff(
                     s, owner, DEMO_TARIFF, time="60m", data="100MB", rate="2M/2M"
                 )
-            unused = list(
-                s.scalars(
-                    select(Voucher)
-                    .where(Voucher.owner_id == owner.id, Voucher.status == "new")
-                    .order_by(Voucher.id)
-                    .limit(5)
-                )
+            unused_demo_cards = (
+                select(Voucher)
+                .where(Voucher.owner_id == owner.id, Voucher.status == "new")
+                .order_by(Voucher.id)
+                .limit(5)
             )
+            unused = list(s.scalars(unused_demo_cards))
             if len(unused) < 5:
                 generate_vouchers(s, owner, tariff, 5 - len(unused), cipher)
-                unused = list(
-                    s.scalars(
-                        select(Voucher)
-                        .where(Voucher.owner_id == owner.id, Voucher.status == "new")
-                        .order_by(Voucher.id)
-                        .limit(5)
-                    )
-                )
+                unused = list(s.scalars(unused_demo_cards))
             return [(v.code, cipher.decrypt(v.pin_encrypted) or "?") for v in unused]
     finally:
         engine.dispose()
@@ -199,10 +192,7 @@ def run_stack(demo: bool = True) -> int:
             if p.poll() is None:
                 p.terminate()
         for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_process(p)
         radius.stop()
         cluster.stop()
         print("Stopped.")
