@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, CreatedAt
@@ -43,6 +44,7 @@ class OtpChallenge(CreatedAt, Base):
         Index("ix_otp_challenges_phone", "phone", "created_at"),
         Index("ix_otp_challenges_mac", "mac", "created_at"),
         Index("ix_otp_challenges_router", "router_id", "created_at"),
+        Index("ix_otp_challenges_client_ip", "client_ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +52,8 @@ class OtpChallenge(CreatedAt, Base):
     router_id: Mapped[int] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"))
     phone: Mapped[str] = mapped_column(String(20))
     mac: Mapped[str] = mapped_column(String(17))
+    #: Address the portal saw the request from (all guests of a venue may share it).
+    client_ip: Mapped[str | None] = mapped_column(INET)
     code_hash: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[dt.datetime]
     attempts: Mapped[int] = mapped_column(default=0)

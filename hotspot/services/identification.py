@@ -55,6 +55,8 @@ class OwnerPolicy:
     sms_per_phone_hour: int = 3
     sms_per_mac_hour: int = 5
     sms_per_router_hour: int = 100
+    #: Per portal client address: a venue's guests share one, a script does too.
+    sms_per_ip_hour: int = 30
     sms_router_daily_budget: int = 500
     phone_regions: tuple[str, ...] = ("UZ",)
     documents: tuple[str, ...] = ()
@@ -83,6 +85,7 @@ class OwnerPolicy:
             sms_per_phone_hour=max(int(p.sms_per_phone_hour), 1),
             sms_per_mac_hour=max(int(p.sms_per_mac_hour), 1),
             sms_per_router_hour=max(int(p.sms_per_router_hour), 1),
+            sms_per_ip_hour=max(int(p.sms_per_ip_hour), 1),
             sms_router_daily_budget=max(int(p.sms_router_daily_budget), 1),
             phone_regions=tuple(p.phone_regions) or ("UZ",),
             documents=tuple(d for d in p.documents if d in ("hotel", "ticket")),
@@ -159,6 +162,7 @@ def request_code(
     now: dt.datetime,
     send: SmsSender,
     otp_text: Callable[[str], str] = lambda code: f"WiFi code: {code}",
+    client_ip: str | None = None,
 ) -> CodeSent | Reject:
     """Send a one-time code to a phone, within the owner's limits."""
     owner = router.owner
@@ -178,22 +182,15 @@ def request_code(
     )
     if last is not None and (now - last).total_seconds() < policy.sms_cooldown:
         return Reject("sms_cooldown")
-    if (
-        _count_since(
-            session, OtpChallenge.phone == phone, OtpChallenge.created_at > hour_ago
-        )
-        >= policy.sms_per_phone_hour
-        or _count_since(
-            session, OtpChallenge.mac == mac, OtpChallenge.created_at > hour_ago
-        )
-        >= policy.sms_per_mac_hour
-        or _count_since(
-            session,
-            OtpChallenge.router_id == router.id,
-            OtpChallenge.created_at > hour_ago,
-        )
-        >= policy.sms_per_router_hour
-    ):
+    recent = OtpChallenge.created_at > hour_ago
+    limits = [
+        (OtpChallenge.phone == phone, policy.sms_per_phone_hour),
+        (OtpChallenge.mac == mac, policy.sms_per_mac_hour),
+        (OtpChallenge.router_id == router.id, policy.sms_per_router_hour),
+    ]
+    if client_ip is not None:
+        limits.append((OtpChallenge.client_ip == client_ip, policy.sms_per_ip_hour))
+    if any(_count_since(session, who, recent) >= limit for who, limit in limits):
         log.warning(
             "code refused: hourly limit (router %s, phone %s)", router.id, mask(phone)
         )
@@ -216,6 +213,7 @@ def request_code(
         router_id=router.id,
         phone=phone,
         mac=mac,
+        client_ip=client_ip,
         code_hash=hash_secret(code),
         expires_at=now + dt.timedelta(seconds=policy.otp_ttl),
         attempts=0,

@@ -206,7 +206,13 @@ def _send_code(
     router: Any, phone_text: str, ctx: dict[str, str], form: Any = None
 ) -> Any:
     result = request_code(
-        db.session, router, phone_text, ctx["mac"], _now(), sms_sender(current_app)
+        db.session,
+        router,
+        phone_text,
+        ctx["mac"],
+        _now(),
+        sms_sender(current_app),
+        client_ip=request.remote_addr,
     )
     db.session.commit()
     if isinstance(result, Reject):

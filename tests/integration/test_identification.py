@@ -324,3 +324,45 @@ def test_traveller_identifies_with_ticket_and_surname(db_session, settings, venu
     assert identify_by_document(
         db_session, settings, venue, "ticket", "HY2041775", "Rahimov", MAC, late
     ) == Reject("document_not_found")
+
+
+def test_codes_are_limited_per_client_address(db_session, venue, outbox):
+    """A script posting fake router contexts with random MACs and phones is stopped
+    by the hourly limit of its address."""
+    venue.owner.policy = {"sms_per_ip_hour": 3, "sms_per_router_hour": 1000}
+    t = T0
+    for n in range(3):
+        t += dt.timedelta(seconds=61)
+        sent = request_code(
+            db_session,
+            venue,
+            f"99890000010{n}",
+            f"02:00:00:00:05:0{n}",
+            t,
+            outbox,
+            client_ip="203.0.113.7",
+        )
+        assert isinstance(sent, CodeSent)
+    t += dt.timedelta(seconds=61)
+    assert request_code(
+        db_session,
+        venue,
+        "998900000109",
+        "02:00:00:00:05:09",
+        t,
+        outbox,
+        client_ip="203.0.113.7",
+    ) == Reject("sms_limit")
+    # Guests behind another address are not affected.
+    assert isinstance(
+        request_code(
+            db_session,
+            venue,
+            "998900000108",
+            "02:00:00:00:05:08",
+            t,
+            outbox,
+            client_ip="198.51.100.4",
+        ),
+        CodeSent,
+    )
