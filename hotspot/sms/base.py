@@ -374,17 +374,27 @@ class BaseProvider(ABC):
             log.warning("sms report for %s unreadable", self.name)
             return None
 
+    #: Where a report carries (message id, client ref, status, error): each a list
+    #: of field names, the first present wins. Providers name their own.
+    report_fields: tuple[tuple[str, ...], ...] = (
+        ("id", "message_id", "request_id"),
+        ("client_ref",),
+        ("status",),
+        ("error",),
+    )
+
     def _parse_report(self, data: Mapping[str, Any]) -> DeliveryReport | None:
-        """Read a verified report: ``id``/``message_id``, ``client_ref``, ``status``."""
-        provider_id = first_value(data, "id", "message_id", "request_id")
-        client_ref = first_value(data, "client_ref")
+        """Read a verified report by :attr:`report_fields`."""
+        id_fields, ref_fields, status_fields, error_fields = self.report_fields
+        provider_id = first_value(data, *id_fields)
+        client_ref = first_value(data, *ref_fields)
         if provider_id is None and client_ref is None:
             return None
         return DeliveryReport(
             provider_id,
             client_ref,
-            report_status(first_value(data, "status")),
-            first_value(data, "error"),
+            report_status(first_value(data, *status_fields)),
+            first_value(data, *error_fields),
             raw_report(data),
         )
 

@@ -25,14 +25,10 @@ from typing import Any
 import requests
 
 from ..base import (
-    DeliveryReport,
     GatewayError,
     HttpProvider,
     SendResult,
-    first_value,
     json_body,
-    raw_report,
-    report_status,
 )
 from ..config import ConfigReader, http_options
 
@@ -47,6 +43,12 @@ class EskizProvider(HttpProvider):
     """An Eskiz.uz account."""
 
     kind = "eskiz"
+    report_fields = (
+        ("request_id", "message_id", "id"),
+        ("user_sms_id",),
+        ("status",),
+        ("error", "status_note"),
+    )
 
     def __init__(
         self,
@@ -181,19 +183,6 @@ class EskizProvider(HttpProvider):
             return Decimal(str(value))
         except InvalidOperation:
             return None
-
-    def _parse_report(self, data: Mapping[str, Any]) -> DeliveryReport | None:
-        provider_id = first_value(data, "request_id", "message_id", "id")
-        client_ref = first_value(data, "user_sms_id")
-        if provider_id is None and client_ref is None:
-            return None
-        return DeliveryReport(
-            provider_id,
-            client_ref,
-            report_status(first_value(data, "status")),
-            first_value(data, "error", "status_note"),
-            raw_report(data),
-        )
 
 
 def _message(body: Any) -> str:

@@ -18,14 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..base import (
-    DeliveryReport,
     HttpProvider,
     SendResult,
     SmsConfigError,
-    first_value,
     json_body,
-    raw_report,
-    report_status,
 )
 from ..config import ConfigReader, http_options
 
@@ -74,10 +70,10 @@ class GenericProvider(HttpProvider):
         if username:
             self.http.auth = (username, password or "")
         self.report_fields = (
-            report_id_field,
-            report_ref_field,
-            report_status_field,
-            report_error_field,
+            (report_id_field,),
+            (report_ref_field,),
+            (report_status_field,),
+            (report_error_field,),
         )
 
     @classmethod
@@ -143,20 +139,6 @@ class GenericProvider(HttpProvider):
             found = dig(json_body(response), self.message_id_path)
             message_id = None if found is None else str(found)
         return SendResult.ok(message_id, response.text)
-
-    def _parse_report(self, data: Mapping[str, Any]) -> DeliveryReport | None:
-        id_field, ref_field, status_field, error_field = self.report_fields
-        provider_id = first_value(data, id_field)
-        client_ref = first_value(data, ref_field)
-        if provider_id is None and client_ref is None:
-            return None
-        return DeliveryReport(
-            provider_id,
-            client_ref,
-            report_status(first_value(data, status_field)),
-            first_value(data, error_field),
-            raw_report(data),
-        )
 
 
 def check_template(template: Any, *, flat: bool) -> None:
