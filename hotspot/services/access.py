@@ -65,6 +65,32 @@ def load_state(
     return parse_state(raw)
 
 
+def decide(
+    session: Session,
+    settings: Settings,
+    router_id: int,
+    username: str,
+    mac: str,
+    now: dt.datetime,
+    *,
+    ignore_ticket: bool = False,
+) -> tuple[AuthState, AccessDecision]:
+    """The portal's view of what RADIUS will answer: the same state, the same policy.
+
+    ``ignore_ticket``: the portal checks a PIN itself, so a pending ticket (which
+    would make the ticket's secret the password) is left out."""
+    state = load_state(session, router_id, username, mac, now)
+    if ignore_ticket:
+        state = replace(state, ticket=None)
+    decision = authorize(
+        AccessRequest(username, mac, router_id),
+        state,
+        now.timestamp(),
+        policy_config(settings),
+    )
+    return state, decision
+
+
 def record_pin_failure(
     session: Session, router_id: int, username: str, mac: str, now: dt.datetime
 ) -> None:
@@ -102,14 +128,10 @@ def voucher_login(
     """Check a voucher typed on the portal and issue a one-time login ticket."""
     code = code.strip().replace(" ", "").replace("-", "")
     pin = pin.strip()
-    config = policy_config(settings)
     if not code or len(code) > 32:
         return Reject("unknown_user")
-    state = load_state(session, router.id, code, mac, now)
-    # The portal checks the PIN itself, so it ignores any pending ticket.
-    state = replace(state, ticket=None)
-    decision: AccessDecision = authorize(
-        AccessRequest(code, mac, router.id), state, now.timestamp(), config
+    state, decision = decide(
+        session, settings, router.id, code, mac, now, ignore_ticket=True
     )
     if isinstance(decision, Reject):
         if decision.reason == "unknown_user":

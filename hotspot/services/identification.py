@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -31,10 +32,10 @@ from ..models import (
     SmsMessage,
 )
 from ..phones import mask, normalise_phone
-from ..policy import Reject
+from ..policy import Accept, Reject
 from ..settings import Settings
 from ..sms.dispatch import queue_sms
-from .access import PortalLogin, issue_ticket, load_state, policy_config
+from .access import PortalLogin, decide, issue_ticket
 
 log = logging.getLogger(__name__)
 
@@ -173,16 +174,9 @@ def request_code(
     if is_blacklisted(session, owner.id, phone):
         log.info("code refused: blacklisted phone %s", mask(phone))
         return Reject("phone_blocked")
-    hour_ago = now - dt.timedelta(hours=1)
-    last = session.scalar(
-        select(func.max(OtpChallenge.created_at)).where(
-            OtpChallenge.router_id == router.id,
-            or_(OtpChallenge.phone == phone, OtpChallenge.mac == mac),
-        )
-    )
-    if last is not None and (now - last).total_seconds() < policy.sms_cooldown:
+    if resend_wait(session, router, phone, mac, now) > 0:
         return Reject("sms_cooldown")
-    recent = OtpChallenge.created_at > hour_ago
+    recent = OtpChallenge.created_at > now - dt.timedelta(hours=1)
     limits = [
         (OtpChallenge.phone == phone, policy.sms_per_phone_hour),
         (OtpChallenge.mac == mac, policy.sms_per_mac_hour),
@@ -233,7 +227,8 @@ def request_code(
 def resend_wait(
     session: Session, router: Router, phone: str, mac: str, now: dt.datetime
 ) -> int:
-    """Seconds the guest must still wait before another code can be sent."""
+    """Seconds (rounded up) the guest must still wait before another code can be
+    sent to this phone or from this device at this router."""
     policy = OwnerPolicy.of(router.owner)
     last = session.scalar(
         select(func.max(OtpChallenge.created_at)).where(
@@ -243,7 +238,7 @@ def resend_wait(
     )
     if last is None:
         return 0
-    return max(0, int(policy.sms_cooldown - (now - last).total_seconds()))
+    return max(0, math.ceil(policy.sms_cooldown - (now - last).total_seconds()))
 
 
 def verify_code(
@@ -326,18 +321,10 @@ def _login(
     now: dt.datetime,
 ) -> PortalLogin | Reject:
     """Issue a ticket for an identified device, checked by the same policy as RADIUS."""
-    from ..policy import Accept, AccessRequest, authorize
-
     ticket, password = issue_ticket(
         session, settings, router, ident.subject, ident.mac, ident.method, now
     )
-    state = load_state(session, router.id, ident.subject, ident.mac, now)
-    decision = authorize(
-        AccessRequest(ident.subject, ident.mac, router.id),
-        state,
-        now.timestamp(),
-        policy_config(settings),
-    )
+    _, decision = decide(session, settings, router.id, ident.subject, ident.mac, now)
     if not isinstance(decision, Accept):
         session.delete(ticket)
         session.flush()
