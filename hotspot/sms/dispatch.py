@@ -164,24 +164,16 @@ def apply_report(
     if report is None:
         return None
     message = None
-    if report.provider_message_id:
-        message = session.scalar(
-            select(SmsMessage)
-            .where(
-                SmsMessage.provider == provider_name,
-                SmsMessage.provider_message_id == report.provider_message_id,
+    for column, value in (
+        (SmsMessage.provider_message_id, report.provider_message_id),
+        (SmsMessage.client_ref, report.client_ref),
+    ):
+        if message is None and value:
+            message = session.scalar(
+                select(SmsMessage)
+                .where(SmsMessage.provider == provider_name, column == value)
+                .with_for_update()
             )
-            .with_for_update()
-        )
-    if message is None and report.client_ref:
-        message = session.scalar(
-            select(SmsMessage)
-            .where(
-                SmsMessage.provider == provider_name,
-                SmsMessage.client_ref == report.client_ref,
-            )
-            .with_for_update()
-        )
     if message is None:
         log.info("sms report from %s for an unknown message ignored", provider_name)
         return None
