@@ -41,31 +41,30 @@ def sample_request() -> tuple:
     """A typical Access-Request as rlm_python3 passes it, with a state document
     like hotspot_auth_state's for an active voucher and a PIN made with the
     configured key."""
-    import json
-
     from hotspot.crypto import PinCipher
+    from hotspot.policy import STATE_FIELDS
     from hotspot.settings import Settings
 
     now = time.time()
-    state = {
-        "r": {"id": 1, "o": 1, "on": True},
-        "v": {
-            "id": 7920,
-            "o": 1,
-            "s": "active",
-            "pin": PinCipher(Settings.from_env().pin_key).encrypt("123456"),
-            "tl": 2592000,
-            "dl": 10737418240,
-            "rate": "2M/4M",
-            "idle": 600,
-            "vd": 2592000,
-            "act": now - 3600,
-            "us": 43200,
-            "ub": 920000000,
-            "md": 1,
-        },
-        "f": [0, 0, 0],
+    fields = {
+        "router_id": 1,
+        "router_owner": 1,
+        "router_enabled": "true",
+        "voucher_id": 7920,
+        "voucher_owner": 1,
+        "status": "active",
+        "pin": PinCipher(Settings.from_env().pin_key).encrypt("123456"),
+        "time_limit": 2592000,
+        "data_limit": 10737418240,
+        "rate_limit": "2M/4M",
+        "idle_timeout": 600,
+        "validity": 2592000,
+        "activated_at": now - 3600,
+        "used_seconds": 43200,
+        "used_bytes": 920000000,
+        "max_devices": 1,
     }
+    state = "|".join(str(fields.get(name, "")) for name in STATE_FIELDS)
     return (
         ("User-Name", "9131227120"),
         ("User-Password", "123456"),
@@ -80,7 +79,7 @@ def sample_request() -> tuple:
         ("Framed-IP-Address", "10.5.50.1"),
         ("Mikrotik-Host-IP", "10.5.50.1"),
         ("Message-Authenticator", "0x00"),
-        ("Tmp-String-0", json.dumps(state)),
+        ("Tmp-String-0", state),
     )
 
 

@@ -45,6 +45,9 @@ class Router(CreatedAt, Base):
     require_message_authenticator: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True)
     title: Mapped[str] = mapped_column(String(200), default="")
+    #: The last wrong PIN at this router (kept by a trigger): hotspot_auth_state
+    #: counts the lock-outs only when it is recent.
+    last_auth_failure_at: Mapped[dt.datetime | None]
 
     owner: Mapped[Owner] = relationship(back_populates="routers")
 

@@ -99,5 +99,11 @@ class Voucher(CreatedAt, Base):
     activated_at: Mapped[dt.datetime | None]
     used_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     used_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Hints for hotspot_auth_state, kept by the database (migrations/sql/0006):
+    #: the last wrong PIN for this card, the end of its newest portal ticket, and
+    #: its last accounting. A lookup they rule out is skipped on the hot path.
+    last_auth_failure_at: Mapped[dt.datetime | None]
+    ticket_until: Mapped[dt.datetime | None]
+    last_acct_at: Mapped[dt.datetime | None]
 
     tariff: Mapped[Tariff | None] = relationship()

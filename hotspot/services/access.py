@@ -20,6 +20,7 @@ from ..policy import (
     PolicyConfig,
     Reject,
     authorize,
+    fresh_window,
     parse_state,
 )
 from ..settings import Settings
@@ -51,15 +52,22 @@ def load_state(
     username: str,
     mac: str,
     now: dt.datetime | None = None,
+    acct_interim_interval: int | None = None,
 ) -> AuthState:
-    """The state the decision needs: the very SQL function rlm_sql calls."""
+    """The state the decision needs: the very SQL function rlm_sql calls.
+
+    ``acct_interim_interval``: open sessions that are stale for the policy are not
+    fetched (None: all are)."""
     raw = session.scalar(
-        text("SELECT hotspot_auth_state(:r, :u, :m, :now)"),
+        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh)"),
         {
             "r": str(router_id),
             "u": username,
             "m": mac,
             "now": str(now.timestamp()) if now else None,
+            "fresh": None
+            if acct_interim_interval is None
+            else str(fresh_window(acct_interim_interval)),
         },
     )
     return parse_state(raw)
@@ -79,7 +87,9 @@ def decide(
 
     ``ignore_ticket``: the portal checks a PIN itself, so a pending ticket (which
     would make the ticket's secret the password) is left out."""
-    state = load_state(session, router_id, username, mac, now)
+    state = load_state(
+        session, router_id, username, mac, now, settings.acct_interim_interval
+    )
     if ignore_ticket:
         state = replace(state, ticket=None)
     decision = authorize(

@@ -10,7 +10,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hotspot.models import LoginTicket, Router
-from hotspot.policy import AuthState, RouterInfo, TicketInfo, VoucherInfo, parse_state
+from hotspot.policy import (
+    AuthState,
+    Failures,
+    RouterInfo,
+    TicketInfo,
+    VoucherInfo,
+    parse_state,
+)
 from hotspot.settings import Settings
 from tests import factories
 
@@ -215,3 +222,117 @@ def test_a_ticket_is_used_once(db_session) -> None:
     assert db_session.scalar(use, {"t": "not-a-number"}) is None
     db_session.refresh(t)
     assert t.used_at is not None
+
+
+# -- hints: lookups skipped only where they could find nothing ----------------------
+
+
+def _state_at(session, router, user, mac, now: dt.datetime, fresh: str | None = None):
+    raw = session.scalar(
+        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh)"),
+        {"r": str(router.id), "u": user, "m": mac, "now": str(now.timestamp()),
+         "fresh": fresh},
+    )  # fmt: skip
+    return parse_state(raw)
+
+
+def _wrong_pin(session, router, user, mac, when: dt.datetime) -> None:
+    session.execute(
+        text("SELECT hotspot_auth_failure(:r, :u, :m, :now)"),
+        {"r": str(router.id), "u": user, "m": mac, "now": str(when.timestamp())},
+    )
+
+
+def _start(session, router, user, when: dt.datetime) -> None:
+    """An Accounting-Start from ``MAC``, stored as the spool reader stores it."""
+    session.execute(
+        text(
+            "SELECT hotspot_accounting(:r, 'Start', :id, :u, :m, '10.5.50.9',"
+            " '0', '0', '0', '0', '0', '', :now, '0')"
+        ),
+        {
+            "r": str(router.id),
+            "id": factories.unique("acct"),
+            "u": user,
+            "m": MAC,
+            "now": str(int(when.timestamp())),
+        },
+    )
+
+
+def test_wrong_pins_count_per_card_anywhere_per_mac_and_router_here(
+    db_session, settings
+) -> None:
+    owner = factories.owner(db_session)
+    here = factories.router(db_session, owner)
+    there = factories.router(db_session, owner)
+    card = factories.voucher(db_session, owner, settings.pin_key).voucher
+    other = factories.voucher(db_session, owner, settings.pin_key).voucher
+    now = dt.datetime.now(dt.UTC)
+    assert _state_at(db_session, here, card.code, MAC, now).failures == Failures()
+
+    _wrong_pin(db_session, there, card.code, MAC, now - dt.timedelta(minutes=5))
+    _wrong_pin(db_session, here, other.code, MAC, now - dt.timedelta(seconds=30))
+    _wrong_pin(db_session, here, "0000000000", OTHER_MAC, now - dt.timedelta(minutes=3))
+
+    # The card: its wrong PINs anywhere; the MAC and the router: at this router.
+    assert _state_at(db_session, here, card.code, MAC, now).failures == Failures(
+        card=1, mac=1, router=1
+    )
+    assert _state_at(db_session, there, other.code, MAC, now).failures == Failures(
+        card=1, mac=1, router=0
+    )
+    # An unknown name is counted too (guessing card numbers).
+    assert _state_at(
+        db_session, here, "0000000000", OTHER_MAC, now
+    ).failures == Failures(card=1, mac=1, router=1)
+    # Past the windows nothing counts.
+    later = now + dt.timedelta(minutes=16)
+    assert _state_at(db_session, here, card.code, MAC, later).failures == Failures()
+
+
+def test_hints_are_kept_by_every_writer(db_session, settings) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    card = factories.voucher(db_session, owner, settings.pin_key).voucher
+    assert (card.ticket_until, card.last_auth_failure_at, card.last_acct_at) == (
+        None,
+        None,
+        None,
+    )
+    ticket = _ticket(db_session, router, card.code, MAC)
+    when = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    _wrong_pin(db_session, router, card.code, MAC, when)
+    _start(db_session, router, card.code, when)
+    db_session.expire_all()
+    assert card.ticket_until == ticket.expires_at
+    assert card.last_auth_failure_at == when
+    assert card.last_acct_at == when
+    assert db_session.get(Router, router.id).last_auth_failure_at == when
+
+
+def test_open_sessions_are_fetched_while_they_may_be_fresh(
+    db_session, settings
+) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    card = factories.voucher(db_session, owner, settings.pin_key).voucher
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+    _start(db_session, router, card.code, start)
+    online = ((MAC, start.timestamp()),)
+    soon = start + dt.timedelta(seconds=100)
+    late = start + dt.timedelta(seconds=200)
+    assert (
+        _state_at(db_session, router, card.code, OTHER_MAC, soon, "180").open_sessions
+        == online
+    )
+    # Silent longer than the policy's horizon: stale, not even fetched.
+    assert (
+        _state_at(db_session, router, card.code, OTHER_MAC, late, "180").open_sessions
+        == ()
+    )
+    # Without a horizon every open session is fetched.
+    assert (
+        _state_at(db_session, router, card.code, OTHER_MAC, late).open_sessions
+        == online
+    )

@@ -18,14 +18,19 @@ from hotspot.crypto import PinCipher, new_fernet_key, ticket_password
 from hotspot.messages import MESSAGES
 from hotspot.policy import (
     GIGAWORD,
+    STATE_FIELDS,
     Accept,
     AccessRequest,
     AuthState,
+    Failures,
+    GuestLimits,
+    IdentificationInfo,
     Reject,
     RouterInfo,
     TicketInfo,
     VoucherInfo,
     authorize,
+    parse_state,
 )
 from hotspot.services.access import policy_config
 from hotspot.settings import Settings
@@ -401,3 +406,31 @@ def test_limits_in_the_reply_never_exceed_what_is_left(
         assert 0 <= low < GIGAWORD
         assert low + (high << 32) == data_left
         assert ("Mikrotik-Total-Limit-Gigawords" in reply) == (data_left >= GIGAWORD)
+
+
+def test_state_line_of_an_unknown_router() -> None:
+    assert parse_state("-") == AuthState(router=None)
+
+
+def test_state_line_with_other_fields_is_refused_clearly() -> None:
+    # A database migrated to another revision than the code expects.
+    with pytest.raises(ValueError, match="migrations"):
+        parse_state("1|1|true|0|0|0")
+
+
+def test_state_line_round_trip_of_every_part() -> None:
+    values = dict.fromkeys(STATE_FIELDS, "")
+    values.update(
+        router_id="3", router_owner="2", router_enabled="false",
+        failures_card="4", failures_mac="", failures_router="7",
+        ticket="11 n0nce 1800000000.5", identification="9 1800000100.25",
+        blacklisted="true", guest_data_limit="1000", guest_rate_limit="1M/2M 2M/4M",
+    )  # fmt: skip
+    state = parse_state("|".join(values[name] for name in STATE_FIELDS))
+    assert state.router == RouterInfo(3, 2, False)
+    assert state.failures == Failures(card=4, mac=0, router=7)
+    assert state.ticket == TicketInfo(11, "n0nce", 1800000000.5)
+    assert state.identification == IdentificationInfo(9, 1800000100.25)
+    assert state.blacklisted is True
+    assert state.guest_limits == GuestLimits(1000, None, "1M/2M 2M/4M", None)
+    assert state.voucher is None and state.open_sessions == ()
