@@ -29,6 +29,9 @@ class Settings:
     radius_host: str = "127.0.0.1"
     radius_auth_port: int = 1812
     radius_acct_port: int = 1813
+    #: FreeRADIUS worker threads, and so at most as many database connections;
+    #: 0: two per CPU core (the best measured on 2 cores, bench/RESULTS.md).
+    radius_threads: int = 0
     portal_host: str = "127.0.0.1"
     portal_port: int = 8080
     #: Public base URL of the portal (what routers redirect guests to).

@@ -11,9 +11,10 @@ auth-plpgsql (adopted in 46e9cde; a no-op on later code)
     PL/pgSQL keeps the plan for the life of the (pooled) connection.
 
 threads-N (N = 4, 8, 16)
-    A thread pool of N workers instead of 32, so at most N SQL connections (the
-    sql pool's max follows thread[pool].max_servers): on 2 cores, 32 threads and
-    up to 32 busy backends mostly queue for the CPU, which shows in p99.
+    A thread pool of N workers instead of raddb/'s (HOTSPOT_RADIUS_THREADS, two per
+    core by default), so at most N SQL connections (the sql pool's max follows
+    thread[pool].max_servers): on 2 cores, more threads and busy backends mostly
+    queue for the CPU, which shows in p99 (32 -> 8 -> 4 adopted).
 
 spool-shards
     The detail spool in SHARDS files, by the last hex digit of Acct-Session-Id (a
@@ -152,7 +153,7 @@ def thread_pool(raddb: Path, threads: int) -> None:
         ("min_spare_servers", 1),
         ("max_spare_servers", threads),
     ):
-        pool, n = re.subn(rf"(\b{key} = )\d+", rf"\g<1>{value}", pool)
+        pool, n = re.subn(rf"(\b{key} = )(\d+|\$ENV\{{\w+\}})", rf"\g<1>{value}", pool)
         if n != 1:
             raise ValueError(f"no {key} in the thread pool section")
     path.write_text(text[: m.start()] + pool + text[m.end() :])

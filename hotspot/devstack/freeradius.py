@@ -25,6 +25,14 @@ class FreeRadiusError(RuntimeError):
     pass
 
 
+def radius_threads(settings: Settings) -> int:
+    """Worker threads: as set, else two per CPU core (a thread waits on PostgreSQL
+    for part of each Access-Request; more of them only queue for the cores)."""
+    if settings.radius_threads > 0:
+        return settings.radius_threads
+    return 2 * (os.cpu_count() or 1)
+
+
 def freeradius_binary() -> str:
     for name in ("freeradius", "radiusd"):
         path = shutil.which(name) or (
@@ -53,6 +61,7 @@ def radius_environment(
         HOTSPOT_RADIUS_HOST=settings.radius_host,
         HOTSPOT_RADIUS_AUTH_PORT=str(settings.radius_auth_port),
         HOTSPOT_RADIUS_ACCT_PORT=str(settings.radius_acct_port),
+        HOTSPOT_RADIUS_THREADS=str(radius_threads(settings)),
         HOTSPOT_RADIUS_REJECT_DELAY=str(reject_delay),
         HOTSPOT_RADIUS_CLIENT_LIFETIME=str(client_lifetime),
         HOTSPOT_RADIUS_SPOOL_RETRY=str(spool_retry),
