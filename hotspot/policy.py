@@ -17,14 +17,14 @@ from .messages import message
 
 Reply = tuple[tuple[str, str, str], ...]
 
-# The state classes below are built for every Access-Request, inside FreeRADIUS's one
-# Python mutex: plain (not frozen) dataclasses, which construct 2.5 times faster.
-# Nothing changes them after parse_state.
+# The request, state and decision classes are built for every Access-Request, inside
+# FreeRADIUS's one Python mutex: plain (not frozen) dataclasses, which construct 2.5
+# times faster. Only their makers set fields; nothing changes them afterwards.
 
 GIGAWORD = 1 << 32
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AccessRequest:
     username: str
     mac: str
@@ -128,7 +128,7 @@ class PolicyConfig:
     max_pin_failures_router: int = 60
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Accept:
     #: What FreeRADIUS checks the PAP/CHAP password against
     #: (control:Cleartext-Password).
@@ -139,7 +139,7 @@ class Accept:
     ticket_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reject:
     reason: str
 
@@ -391,10 +391,6 @@ def _int(value: str) -> int | None:
     return int(value) if value else None
 
 
-def _float(value: str) -> float | None:
-    return float(value) if value else None
-
-
 def _money(value: str) -> Fraction | None:
     return Fraction(value) if value else None
 
@@ -412,44 +408,37 @@ def parse_state(text: str) -> AuthState:
     (r_id, r_owner, r_on, f_card, f_mac, f_router, ticket,
      v_id, v_owner, status, pin, tl, dl, rate, idle, vd, exp, sb, act, us, ub, md,
      fv, pmb, pmin, sessions, ident, black, g_dl, g_tl, g_rate, g_idle) = f  # fmt: skip
-    t = ticket.split(" ") if ticket else None
-    i = ident.split(" ") if ident else None
-    guest = g_dl or g_tl or g_rate or g_idle
-    return AuthState(
-        router=RouterInfo(int(r_id), int(r_owner), r_on == "true"),
-        voucher=VoucherInfo(
-            id=int(v_id),
-            owner_id=int(v_owner),
-            status=status,
-            pin_encrypted=pin,
-            time_limit=_int(tl),
-            data_limit=_int(dl),
-            rate_limit=rate or None,
-            idle_timeout=_int(idle),
-            validity_seconds=_int(vd),
-            expires_at=_float(exp),
-            sell_by=_float(sb),
-            activated_at=_float(act),
-            used_seconds=int(us or 0),
-            used_bytes=int(ub or 0),
-            max_devices=int(md or 1),
-            face_value=_money(fv),
-            price_per_mb=_money(pmb),
-            price_per_minute=_money(pmin),
-        )
-        if v_id
-        else None,
-        ticket=TicketInfo(int(t[0]), t[1], float(t[2])) if t else None,
-        identification=IdentificationInfo(int(i[0]), float(i[1])) if i else None,
-        blacklisted=black == "true",
-        guest_limits=GuestLimits(_int(g_dl), _int(g_tl), g_rate or None, _int(g_idle))
-        if guest
-        else None,
-        open_sessions=tuple(
+    # Positional and inline: this runs for every Access-Request (see the note above
+    # the state classes).
+    voucher = None
+    if v_id:
+        voucher = VoucherInfo(
+            int(v_id), int(v_owner), status, pin,
+            int(tl) if tl else None, int(dl) if dl else None, rate or None,
+            int(idle) if idle else None, int(vd) if vd else None,
+            float(exp) if exp else None, float(sb) if sb else None,
+            float(act) if act else None,
+            int(us) if us else 0, int(ub) if ub else 0, int(md) if md else 1,
+            _money(fv), _money(pmb), _money(pmin),
+        )  # fmt: skip
+    state = AuthState(RouterInfo(int(r_id), int(r_owner), r_on == "true"), voucher)
+    if f_card or f_mac or f_router:
+        state.failures = Failures(int(f_card or 0), int(f_mac or 0), int(f_router or 0))
+    if ticket:
+        t = ticket.split(" ")
+        state.ticket = TicketInfo(int(t[0]), t[1], float(t[2]))
+    if sessions:
+        state.open_sessions = tuple(
             (mac, float(upd))
             for mac, _, upd in (s.rpartition("@") for s in sessions.split(" "))
         )
-        if sessions
-        else (),
-        failures=Failures(int(f_card or 0), int(f_mac or 0), int(f_router or 0)),
-    )
+    if ident:
+        i = ident.split(" ")
+        state.identification = IdentificationInfo(int(i[0]), float(i[1]))
+    if black:
+        state.blacklisted = black == "true"
+    if g_dl or g_tl or g_rate or g_idle:
+        state.guest_limits = GuestLimits(
+            _int(g_dl), _int(g_tl), g_rate or None, _int(g_idle)
+        )
+    return state
