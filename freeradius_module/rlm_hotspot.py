@@ -8,6 +8,7 @@ round trip in Python would serialise the whole server (see bench/RESULTS.md).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -72,6 +73,7 @@ def instantiate(_: object = None) -> int:
     except Exception as exc:  # noqa: BLE001 - report any start-up failure clearly
         _log(L_ERR, f"cannot start: {exc}")
         return -1
+    gc.freeze()
     _log(L_INFO, "decision module ready")
     return 0
 
