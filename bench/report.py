@@ -148,6 +148,10 @@ def machine_info() -> dict[str, str]:
     }
 
 
+def _cpus(cpus: list[int] | None) -> str:
+    return ",".join(map(str, cpus)) if cpus else "any"
+
+
 def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str:
     o = bench.o
     results = bench.results
@@ -178,6 +182,17 @@ def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str
             "- **Proposed changes applied to (b) and (d)**, in the bench's "
             "copies only: " + "; ".join(f"`{v}`: {VARIANTS[v]}" for v in bench.variants)
         )
+    lines.append(
+        "- CPUs: "
+        + (
+            f"our FreeRADIUS on CPU {_cpus(bench.radius_cpus)}, our PostgreSQL on CPU "
+            f"{_cpus(bench.db_cpus)}, as the local stack places them "
+            "(hotspot.devstack.affinity); the stock servers, the stock database "
+            "and the load generator unpinned"
+            if bench.radius_cpus or bench.db_cpus
+            else "nothing pinned (`--unpinned`, or a single CPU)"
+        )
+    )
     if bench.probe:
         lines.append(
             "- Probe: (b) ran through bench/probe_rlm.py (times the Python "

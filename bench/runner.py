@@ -137,6 +137,23 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         help="time the Python call inside FreeRADIUS (bench/probe_rlm.py)",
     )
     p.add_argument(
+        "--radius-cpus",
+        default="auto",
+        help="CPUs of our FreeRADIUS, as HOTSPOT_RADIUS_CPUS: auto (the local "
+        "stack's default: half of the cores), all (unpinned) or a list (auto)",
+    )
+    p.add_argument(
+        "--db-cpus",
+        default="all",
+        help="CPUs of our PostgreSQL, as HOTSPOT_DB_CPUS: all (the local stack's "
+        "default: unpinned), auto (the other half) or a list (all)",
+    )
+    p.add_argument(
+        "--unpinned",
+        action="store_true",
+        help="both of them unpinned (--radius-cpus all --db-cpus all)",
+    )
+    p.add_argument(
         "--output",
         type=Path,
         help="results file (default: bench/RESULTS.md for a full run, "
@@ -262,6 +279,12 @@ class Bench:
         self.waits: list[float] = []
         self.servers: dict[str, Any] = {}
         self.cluster: Any = None
+        self.stock_cluster: Any = None
+        self.cpu_settings = (
+            ("all", "all") if args.unpinned else (args.radius_cpus, args.db_cpus)
+        )
+        self.radius_cpus: list[int] | None = None
+        self.db_cpus: list[int] | None = None
         self.applied: dict[str, Any] = {}  # what the variants changed, for the report
         self.seed_seconds = 0.0
 
@@ -271,6 +294,7 @@ class Bench:
 
         from hotspot.cli import alembic_config
         from hotspot.crypto import new_fernet_key
+        from hotspot.devstack.affinity import placement
         from hotspot.devstack.postgres import PostgresCluster, free_port
         from hotspot.settings import Settings
 
@@ -278,15 +302,29 @@ class Bench:
 
         o = self.o
         t0 = time.monotonic()
+        # Our servers run where the local stack puts them (hotspot.devstack.affinity):
+        # FreeRADIUS on cores of its own, unless told otherwise.
+        # The stock servers and the stock database are never pinned.
+        radius_cpus, db_cpus = self.cpu_settings
+        self.radius_cpus, self.db_cpus = placement(
+            Settings(radius_cpus=radius_cpus, db_cpus=db_cpus)
+        )
         self.cluster = PostgresCluster(self.work / "pgdata", free_port())
         self.cluster.init()
-        self.cluster.start()
+        self.cluster.start(cpus=self.db_cpus)
         self.cluster.ensure_database("hotspot_bench")
-        self.cluster.ensure_database("radius_bench")
+        self.stock_cluster = self.cluster
+        if self.db_cpus and "c" in self.only:
+            self.stock_cluster = PostgresCluster(
+                self.work / "pgdata-stock", free_port()
+            )
+            self.stock_cluster.init()
+            self.stock_cluster.start()
+        self.stock_cluster.ensure_database("radius_bench")
         url = self.cluster.url("hotspot_bench")
         command.upgrade(alembic_config(url), "head")
         self.dsn = url.replace("postgresql+psycopg2://", "postgresql://")
-        self.radacct_dsn = self.cluster.url("radius_bench", driver="postgresql")
+        self.radacct_dsn = self.stock_cluster.url("radius_bench", driver="postgresql")
         self._apply_sql_variants()
         log(
             f"PostgreSQL {self.cluster.bindir.parent.name} on port "
@@ -332,6 +370,8 @@ class Bench:
             radius_auth_port=free_port(kind=2),
             radius_acct_port=free_port(kind=2),
             acct_interim_interval=60,
+            radius_cpus=radius_cpus,
+            db_cpus=db_cpus,
         )
         self.ports = {"b": settings.radius_auth_port, "d": settings.radius_acct_port}
         ours = servers.hotspot(
@@ -355,9 +395,9 @@ class Bench:
                 acct_port=self.ports["c"],
                 db={
                     "host": "127.0.0.1",
-                    "port": str(self.cluster.port),
-                    "user": self.cluster.user,
-                    "password": self.cluster.password,
+                    "port": str(self.stock_cluster.port),
+                    "user": self.stock_cluster.user,
+                    "password": self.stock_cluster.password,
                     "name": "radius_bench",
                 },
             )
@@ -367,9 +407,10 @@ class Bench:
             "servers ready: "
             + ", ".join(f"{n} (pid {s.pid})" for n, s in self.servers.items())
         )
-        self.postmaster = int(
-            (self.cluster.data_dir / "postmaster.pid").read_text().split()[0]
-        )
+        self.postmaster = {
+            name: int((c.data_dir / "postmaster.pid").read_text().split()[0])
+            for name, c in (("ours", self.cluster), ("stock", self.stock_cluster))
+        }
         self.smoke()
 
     def _apply_sql_variants(self) -> None:
@@ -431,7 +472,7 @@ class Bench:
     def _watch(self, t: str) -> dict[str, int]:
         watch = {"radiusd": self._server(t).pid}
         if t != "a":
-            watch["postgres"] = self.postmaster
+            watch["postgres"] = self.postmaster["stock" if t == "c" else "ours"]
         return watch
 
     def wait_quiet(self) -> float:
@@ -635,9 +676,11 @@ class Bench:
     def teardown(self, keep: bool) -> None:
         for s in self.servers.values():
             s.stop()
-        if self.cluster is not None:
+        for cluster in {
+            id(c): c for c in (self.cluster, self.stock_cluster) if c
+        }.values():
             try:
-                self.cluster.stop(mode="immediate")
+                cluster.stop(mode="immediate")
             except Exception as exc:  # noqa: BLE001 - still clean up the rest
                 log(f"stopping PostgreSQL: {exc}")
         if keep:

@@ -32,6 +32,11 @@ class Settings:
     #: FreeRADIUS worker threads, and so at most as many database connections;
     #: 0: two per CPU core (the best measured on 2 cores, bench/RESULTS.md).
     radius_threads: int = 0
+    #: CPUs of FreeRADIUS and of the local PostgreSQL (hotspot.devstack.affinity):
+    #: "auto" (FreeRADIUS: the first half of the cores; PostgreSQL: the other),
+    #: "all" (unpinned) or a list like "0-1".
+    radius_cpus: str = "auto"
+    db_cpus: str = "all"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8080
     #: Public base URL of the portal (what routers redirect guests to).

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..policy import fresh_window
 from ..settings import Settings
+from .affinity import pinned, placement
 from .process import stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ class FreeRadius:
     def command(self) -> list[str]:
         args = [freeradius_binary(), "-d", str(RADDB_DIR)]
         args += ["-X"] if self.debug else ["-f", "-l", "stdout"]
-        return args
+        return pinned(args, placement(self.settings)[0])
 
     def check(self) -> None:
         """``freeradius -C``: the configuration parses and the modules load."""

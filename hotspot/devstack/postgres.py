@@ -12,6 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from .affinity import pinned
+
 
 class PostgresError(RuntimeError):
     pass
@@ -134,11 +136,13 @@ class PostgresCluster:
         )
         return proc.returncode == 0
 
-    def start(self, extra_options: str = "") -> None:
+    def start(self, extra_options: str = "", cpus: list[int] | None = None) -> None:
+        """Start the cluster (on ``cpus`` only, if given: its backends inherit it)."""
         if self.running:
             return
         log = self.data_dir / "server.log"
         self._run(
+            *pinned([], cpus),
             str(self.bindir / "pg_ctl"),
             "start",
             "-w",

@@ -21,6 +21,7 @@ from ..crypto import PinCipher, new_fernet_key
 from ..db import make_engine, make_sessionmaker, transaction
 from ..models import Owner, Router, Tariff, Voucher
 from ..settings import Settings
+from .affinity import placement
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
 from .process import stop_process
@@ -104,6 +105,10 @@ def seed_demo(settings: Settings) -> list[tuple[str, str]]:
         engine.dispose()
 
 
+def _cpus(cpus: list[int] | None) -> str:
+    return ",".join(map(str, cpus)) if cpus else "any"
+
+
 def run_stack(demo: bool = True) -> int:
     from alembic import command
 
@@ -115,7 +120,8 @@ def run_stack(demo: bool = True) -> int:
     cluster = PostgresCluster(var / "pgdata", pg_port)
     print(f"PostgreSQL: private cluster in {cluster.data_dir}, port {pg_port}")
     cluster.init()
-    cluster.start()
+    radius_cpus, db_cpus = placement(Settings.from_env())
+    cluster.start(cpus=db_cpus)
     cluster.ensure_database("hotspot")
     os.environ.setdefault("HOTSPOT_DATABASE_URL", cluster.url("hotspot"))
     sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
@@ -162,6 +168,11 @@ def run_stack(demo: bool = True) -> int:
             f"accounting :{settings.radius_acct_port} (log: {radius.log_path})"
         )
         print(f"Portal      {settings.portal_url}")
+        if radius_cpus or db_cpus:
+            print(
+                f"CPUs        FreeRADIUS {_cpus(radius_cpus)}, PostgreSQL "
+                f"{_cpus(db_cpus)} (HOTSPOT_RADIUS_CPUS / HOTSPOT_DB_CPUS)"
+            )
         if demo:
             print(
                 f"Demo router http://{sim_listen}/  (NAS-Identifier {DEMO_ROUTER}, "

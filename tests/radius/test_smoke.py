@@ -1,3 +1,5 @@
+import os
+
 from hotspot.db import transaction
 from tests import factories
 
@@ -17,3 +19,14 @@ def test_voucher_pap_accept(nas_a, venues, settings, session_factory):
     assert r.first("Session-Timeout") == 3600
     assert r.first("Mikrotik-Rate-Limit") == "2M/2M"
     assert r.message_authenticator
+
+
+def test_freeradius_runs_on_the_cores_it_was_given(radius, settings) -> None:
+    from hotspot.devstack.affinity import placement
+
+    wanted = placement(settings)[0] or sorted(os.sched_getaffinity(0))
+    assert radius.proc is not None
+    assert sorted(os.sched_getaffinity(radius.proc.pid)) == wanted
+    # Every thread of it, not only the main one.
+    for task in os.listdir(f"/proc/{radius.proc.pid}/task"):
+        assert sorted(os.sched_getaffinity(int(task))) == wanted

@@ -1,11 +1,14 @@
-"""How the local stack sizes FreeRADIUS."""
+"""How the local stack sizes and places FreeRADIUS and PostgreSQL."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
+
+from hotspot.devstack.affinity import parse_cpus, pinned, placement
 from hotspot.devstack.freeradius import radius_threads
-from hotspot.settings import Settings
+from hotspot.settings import Settings, SettingsError
 
 
 def test_two_worker_threads_per_core_unless_set() -> None:
@@ -13,3 +16,33 @@ def test_two_worker_threads_per_core_unless_set() -> None:
     assert radius_threads(Settings(radius_threads=3)) == 3
     env = {"HOTSPOT_RADIUS_THREADS": "5"}
     assert radius_threads(Settings.from_env(env)) == 5
+
+
+def test_cpu_lists() -> None:
+    assert parse_cpus("0") == [0]
+    assert parse_cpus("3,0-1") == [0, 1, 3]
+    for bad in ("", "x", "1-", "0;1", "-1"):
+        with pytest.raises(SettingsError):
+            parse_cpus(bad)
+
+
+def test_freeradius_gets_cores_of_its_own_and_postgresql_is_left_free() -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    radius, db = placement(Settings())
+    assert db is None
+    if len(cpus) < 2:
+        assert radius is None
+    else:
+        assert radius == cpus[: (len(cpus) + 1) // 2]
+        # "auto" for the database: the other half.
+        _, db = placement(Settings(db_cpus="auto"))
+        assert db and not set(radius) & set(db) and sorted(radius + db) == cpus
+    assert placement(Settings(radius_cpus="all", db_cpus="ALL")) == (None, None)
+    assert placement(Settings(radius_cpus="0", db_cpus="1-2")) == ([0], [1, 2])
+
+
+def test_pinned_commands_go_through_taskset() -> None:
+    assert pinned(["radiusd", "-f"], None) == ["radiusd", "-f"]
+    command = pinned(["radiusd", "-f"], [0, 2])
+    assert command[1:] == ["-c", "0,2", "radiusd", "-f"]
+    assert command[0].endswith("taskset")
