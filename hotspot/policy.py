@@ -92,7 +92,8 @@ class GuestLimits:
 
 @dataclass(slots=True)
 class Failures:
-    """Recent wrong PINs: for this card (15 min), this MAC (15 min), this router
+    """Recent wrong PINs: for this card anywhere (15 min), this MAC at this router
+    (15 min: a MAC means one device only on the network that sees it), this router
     (1 min)."""
 
     card: int = 0
