@@ -29,10 +29,25 @@ def client(session: Session, ip: str) -> str | None:
     return session.scalar(text("SELECT hotspot_client(:ip)"), {"ip": ip})
 
 
-def auth_state(session: Session, router: str, user: str, mac: str) -> AuthState:
+def auth_state(
+    session: Session,
+    router: str,
+    user: str,
+    mac: str,
+    now: dt.datetime | None = None,
+    fresh: str | None = None,
+) -> AuthState:
+    """What rlm_sql fetches (``now``: the request time; ``fresh``: the policy's
+    horizon for open sessions)."""
     raw = session.scalar(
-        text("SELECT hotspot_auth_state(:r, :u, :m)"),
-        {"r": router, "u": user, "m": mac},
+        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh)"),
+        {
+            "r": router,
+            "u": user,
+            "m": mac,
+            "now": None if now is None else str(now.timestamp()),
+            "fresh": fresh,
+        },
     )
     return parse_state(raw)
 
@@ -227,15 +242,6 @@ def test_a_ticket_is_used_once(db_session) -> None:
 # -- hints: lookups skipped only where they could find nothing ----------------------
 
 
-def _state_at(session, router, user, mac, now: dt.datetime, fresh: str | None = None):
-    raw = session.scalar(
-        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh)"),
-        {"r": str(router.id), "u": user, "m": mac, "now": str(now.timestamp()),
-         "fresh": fresh},
-    )  # fmt: skip
-    return parse_state(raw)
-
-
 def _wrong_pin(session, router, user, mac, when: dt.datetime) -> None:
     session.execute(
         text("SELECT hotspot_auth_failure(:r, :u, :m, :now)"),
@@ -269,26 +275,31 @@ def test_wrong_pins_count_per_card_anywhere_per_mac_and_router_here(
     card = factories.voucher(db_session, owner, settings.pin_key).voucher
     other = factories.voucher(db_session, owner, settings.pin_key).voucher
     now = dt.datetime.now(dt.UTC)
-    assert _state_at(db_session, here, card.code, MAC, now).failures == Failures()
+    assert (
+        auth_state(db_session, str(here.id), card.code, MAC, now).failures == Failures()
+    )
 
     _wrong_pin(db_session, there, card.code, MAC, now - dt.timedelta(minutes=5))
     _wrong_pin(db_session, here, other.code, MAC, now - dt.timedelta(seconds=30))
     _wrong_pin(db_session, here, "0000000000", OTHER_MAC, now - dt.timedelta(minutes=3))
 
     # The card: its wrong PINs anywhere; the MAC and the router: at this router.
-    assert _state_at(db_session, here, card.code, MAC, now).failures == Failures(
-        card=1, mac=1, router=1
-    )
-    assert _state_at(db_session, there, other.code, MAC, now).failures == Failures(
-        card=1, mac=1, router=0
-    )
+    assert auth_state(
+        db_session, str(here.id), card.code, MAC, now
+    ).failures == Failures(card=1, mac=1, router=1)
+    assert auth_state(
+        db_session, str(there.id), other.code, MAC, now
+    ).failures == Failures(card=1, mac=1, router=0)
     # An unknown name is counted too (guessing card numbers).
-    assert _state_at(
-        db_session, here, "0000000000", OTHER_MAC, now
+    assert auth_state(
+        db_session, str(here.id), "0000000000", OTHER_MAC, now
     ).failures == Failures(card=1, mac=1, router=1)
     # Past the windows nothing counts.
     later = now + dt.timedelta(minutes=16)
-    assert _state_at(db_session, here, card.code, MAC, later).failures == Failures()
+    assert (
+        auth_state(db_session, str(here.id), card.code, MAC, later).failures
+        == Failures()
+    )
 
 
 def test_hints_are_kept_by_every_writer(db_session, settings) -> None:
@@ -323,16 +334,20 @@ def test_open_sessions_are_fetched_while_they_may_be_fresh(
     soon = start + dt.timedelta(seconds=100)
     late = start + dt.timedelta(seconds=200)
     assert (
-        _state_at(db_session, router, card.code, OTHER_MAC, soon, "180").open_sessions
+        auth_state(
+            db_session, str(router.id), card.code, OTHER_MAC, soon, "180"
+        ).open_sessions
         == online
     )
     # Silent longer than the policy's horizon: stale, not even fetched.
     assert (
-        _state_at(db_session, router, card.code, OTHER_MAC, late, "180").open_sessions
+        auth_state(
+            db_session, str(router.id), card.code, OTHER_MAC, late, "180"
+        ).open_sessions
         == ()
     )
     # Without a horizon every open session is fetched.
     assert (
-        _state_at(db_session, router, card.code, OTHER_MAC, late).open_sessions
+        auth_state(db_session, str(router.id), card.code, OTHER_MAC, late).open_sessions
         == online
     )
