@@ -32,12 +32,12 @@ ACCT_STEP = 60  # seconds of Acct-Session-Time each Interim-Update adds
 VARIANTS = {
     "auth-plpgsql": "hotspot_auth_state in PL/pgSQL (plan cached per connection)",
     "spool-shards": "accounting spool in 4 shards, drained by 4 detail listeners",
-    "threads-4": "thread pool of 4 workers (and at most 4 SQL connections)",
-    "threads-8": "thread pool of 8 workers (and at most 8 SQL connections)",
-    "threads-16": "thread pool of 16 workers (and at most 16 SQL connections)",
+} | {
+    f"threads-{n}": f"thread pool of {n} workers (and at most {n} SQL connections)"
+    for n in (2, 3, 4, 6, 8, 16)
 }
 
-RADDB_VARIANTS = {"spool-shards", "threads-4", "threads-8", "threads-16"}
+RADDB_VARIANTS = {"spool-shards"} | {v for v in VARIANTS if v.startswith("threads-")}
 
 TARGETS = {
     "a": "stock FreeRADIUS, `files` user (ceiling)",
