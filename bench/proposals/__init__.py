@@ -10,7 +10,7 @@ auth-plpgsql (adopted in 46e9cde; a no-op on later code)
     in the body), so each Access-Request parses and plans the whole query again;
     PL/pgSQL keeps the plan for the life of the (pooled) connection.
 
-threads-N (N = 4, 8, 16)
+threads-N (N = 2, 3, 4, 6, 8, 16)
     A thread pool of N workers instead of raddb/'s (HOTSPOT_RADIUS_THREADS, two per
     core by default), so at most N SQL connections (the sql pool's max follows
     thread[pool].max_servers): on 2 cores, more threads and busy backends mostly
