@@ -110,6 +110,8 @@ def authorize(p: tuple) -> object:
         config = [("Cleartext-Password", ":=", decision.password)]
         if decision.ticket_id is not None:
             config.append(("Tmp-Integer-0", ":=", str(decision.ticket_id)))
+        if decision.other_password is not None:
+            config.append(("Tmp-String-3", ":=", decision.other_password))
         return (
             RLM_MODULE_UPDATED,
             {"reply": decision.reply, "config": tuple(config)},

@@ -138,6 +138,10 @@ class Accept:
     session_timeout: int
     voucher_id: int | None = None
     ticket_id: int | None = None
+    #: Also accepted in place of ``password`` (then the ticket stays unused): the
+    #: card's PIN, typed on the router's own login page while a portal ticket for
+    #: this device is pending.
+    other_password: str | None = None
 
 
 @dataclass(slots=True)
@@ -232,9 +236,12 @@ def authorize(
 
     ticket = state.ticket
     ticket_id = None
+    other_password = None
     if ticket is not None and ticket.expires_at > now:
         password = config.ticket_password(ticket.nonce)
         ticket_id = ticket.id
+        if f.card < config.max_pin_failures_card:
+            other_password = config.decrypt_pin(voucher.pin_encrypted)
     else:
         # The PIN is checked by FreeRADIUS: refuse while this card is locked out.
         if f.card >= config.max_pin_failures_card:
@@ -253,7 +260,7 @@ def authorize(
         voucher.idle_timeout or config.default_idle_timeout,
         config.acct_interim_interval,
     )
-    return Accept(password, reply, timeout, voucher.id, ticket_id)
+    return Accept(password, reply, timeout, voucher.id, ticket_id, other_password)
 
 
 def _authorize_identified(

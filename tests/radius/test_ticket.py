@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 
 from hotspot.clock import utcnow
 from hotspot.db import transaction
@@ -95,3 +96,25 @@ def test_a_ticket_is_bound_to_its_router(
     ticket_id, password = _ticket(session_factory, settings, venues["a"], v, utcnow())
     assert chap_login(nas_b, v.code, password, MAC).attributes == WRONG_PIN
     assert _used_at(session_factory, ticket_id) is None
+
+
+def test_the_pin_still_works_while_a_ticket_is_pending(
+    nas_a, venues, settings, session_factory, make_voucher
+) -> None:
+    # The portal issued a ticket, but the guest types the card's PIN on the router's
+    # own login page: accepted, and the ticket stays for the portal's login.
+    v = make_voucher("a", time="30m")
+    ticket_id, password = _ticket(session_factory, settings, venues["a"], v, utcnow())
+    r = chap_login(nas_a, v.code, v.pin, MAC)
+    assert r.accepted, r.reply_message
+    assert r.first("Session-Timeout") == 1800
+    pap = nas_a.authenticate(v.code, v.pin, mac=MAC)
+    assert pap.accepted, pap.reply_message
+    time.sleep(0.5)
+    assert _used_at(session_factory, ticket_id) is None
+    # A wrong PIN is still wrong (and neither password is given away).
+    assert chap_login(nas_a, v.code, "000000", MAC).attributes == WRONG_PIN
+    assert nas_a.authenticate(v.code, "000000", mac=MAC).attributes == WRONG_PIN
+    # The ticket itself still logs the device in, once.
+    assert chap_login(nas_a, v.code, password, MAC).accepted
+    assert wait_until(lambda: _used_at(session_factory, ticket_id), timeout=3)

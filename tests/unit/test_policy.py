@@ -316,6 +316,18 @@ def test_valid_ticket_makes_the_ticket_password_the_password() -> None:
     assert decision.password != PIN
     assert decision.ticket_id == 42
     assert reply_dict(decision) == std(600)
+    # The card's PIN still works from the router's own page...
+    assert decision.other_password == PIN
+
+
+def test_a_locked_card_has_only_the_ticket() -> None:
+    # ... but not once wrong PINs have locked the card out.
+    ticket = TicketInfo(id=42, nonce="nonce-abc", expires_at=NOW + 60)
+    locked = state(voucher(), ticket=ticket)
+    locked.failures = Failures(card=CONFIG.max_pin_failures_card)
+    decision = authorize(REQUEST, locked, NOW, CONFIG)
+    assert isinstance(decision, Accept)
+    assert decision.ticket_id == 42 and decision.other_password is None
 
 
 @pytest.mark.parametrize("expires_in", [0, -1, -3600], ids=["now", "1s-ago", "1h-ago"])
@@ -325,6 +337,7 @@ def test_expired_ticket_falls_back_to_the_pin(expires_in: int) -> None:
     assert isinstance(decision, Accept)
     assert decision.password == PIN
     assert decision.ticket_id is None
+    assert decision.other_password is None
 
 
 def test_valid_ticket_works_even_if_the_pin_cannot_be_decrypted() -> None:
@@ -370,11 +383,14 @@ def test_limits_in_the_reply_never_exceed_what_is_left(
     )
     decision = authorize(REQUEST, state(v), NOW, CONFIG)
 
+    # From the absolute times the voucher stores (as the policy sees them: floats
+    # near NOW round, so expires_in itself may differ from what is left by ~1e-7).
     validity_left = math.inf
-    if expires_in is not None:
-        validity_left = expires_in
+    if v.expires_at is not None:
+        validity_left = v.expires_at - NOW
     if validity is not None:
-        validity_left = min(validity_left, validity - (activated_ago or 0.0))
+        start = NOW if v.activated_at is None else v.activated_at
+        validity_left = min(validity_left, start + validity - NOW)
     time_left = math.inf if time_limit is None else time_limit - used_seconds
     data_left = None if data_limit is None else data_limit - used_bytes
 
