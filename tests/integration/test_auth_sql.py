@@ -81,11 +81,12 @@ def test_no_client_for_unknown_addresses(db_session: Session, ip: str) -> None:
     assert client(db_session, ip) is None
 
 
-def test_no_client_for_a_disabled_router(db_session: Session) -> None:
+def test_a_disabled_router_is_still_a_client(db_session: Session) -> None:
+    # Still answered: the decision tells its guests the hotspot is switched off.
     r = factories.router(db_session, factories.owner(db_session), ip="10.77.0.3")
     r.enabled = False
     db_session.flush()
-    assert client(db_session, "10.77.0.3") is None
+    assert client(db_session, "10.77.0.3") == f"{r.id} 0 {r.radius_secret}"
 
 
 # -- hotspot_auth_state -------------------------------------------------------------
