@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hotspot.devstack.affinity import describe
+
 from .runner import REPO_ROOT, TARGETS, VARIANTS, Bench, median
 
 ANALYSIS_BEGIN = "<!-- BEGIN ANALYSIS (hand-written; kept when regenerated) -->"
@@ -148,10 +150,6 @@ def machine_info() -> dict[str, str]:
     }
 
 
-def _cpus(cpus: list[int] | None) -> str:
-    return ",".join(map(str, cpus)) if cpus else "any"
-
-
 def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str:
     o = bench.o
     results = bench.results
@@ -185,8 +183,8 @@ def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str
     lines.append(
         "- CPUs: "
         + (
-            f"our FreeRADIUS on CPU {_cpus(bench.radius_cpus)}, our PostgreSQL on CPU "
-            f"{_cpus(bench.db_cpus)}, as the local stack places them "
+            f"our FreeRADIUS on CPU {describe(bench.radius_cpus)}, our PostgreSQL "
+            f"on CPU {describe(bench.db_cpus)}, as the local stack places them "
             "(hotspot.devstack.affinity); the stock servers, the stock database "
             "and the load generator unpinned"
             if bench.radius_cpus or bench.db_cpus

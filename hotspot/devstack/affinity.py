@@ -63,6 +63,11 @@ def placement(settings: Settings) -> tuple[list[int] | None, list[int] | None]:
     return radius, db
 
 
+def describe(cpus: list[int] | None) -> str:
+    """``[0, 1]`` -> ``"0,1"``; not pinned -> ``"any"``."""
+    return ",".join(map(str, cpus)) if cpus else "any"
+
+
 def pinned(command: list[str], cpus: list[int] | None) -> list[str]:
     """``command`` run on ``cpus`` (through taskset; unchanged when None)."""
     if not cpus:

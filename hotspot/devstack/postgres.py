@@ -141,20 +141,10 @@ class PostgresCluster:
         if self.running:
             return
         log = self.data_dir / "server.log"
-        self._run(
-            *pinned([], cpus),
-            str(self.bindir / "pg_ctl"),
-            "start",
-            "-w",
-            "-t",
-            "60",
-            "-D",
-            str(self.data_dir),
-            "-l",
-            str(log),
-            "-o",
-            f"-p {self.port} {extra_options}".strip(),
-        )
+        pg_ctl = [str(self.bindir / "pg_ctl"), "start", "-w", "-t", "60"]
+        pg_ctl += ["-D", str(self.data_dir), "-l", str(log)]
+        pg_ctl += ["-o", f"-p {self.port} {extra_options}".strip()]
+        self._run(*pinned(pg_ctl, cpus))
 
     def stop(self, mode: str = "fast") -> None:
         if not self.initialised or not self.running:

@@ -21,7 +21,7 @@ from ..crypto import PinCipher, new_fernet_key
 from ..db import make_engine, make_sessionmaker, transaction
 from ..models import Owner, Router, Tariff, Voucher
 from ..settings import Settings
-from .affinity import placement
+from .affinity import describe, placement
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
 from .process import stop_process
@@ -105,10 +105,6 @@ def seed_demo(settings: Settings) -> list[tuple[str, str]]:
         engine.dispose()
 
 
-def _cpus(cpus: list[int] | None) -> str:
-    return ",".join(map(str, cpus)) if cpus else "any"
-
-
 def run_stack(demo: bool = True) -> int:
     from alembic import command
 
@@ -170,8 +166,8 @@ def run_stack(demo: bool = True) -> int:
         print(f"Portal      {settings.portal_url}")
         if radius_cpus or db_cpus:
             print(
-                f"CPUs        FreeRADIUS {_cpus(radius_cpus)}, PostgreSQL "
-                f"{_cpus(db_cpus)} (HOTSPOT_RADIUS_CPUS / HOTSPOT_DB_CPUS)"
+                f"CPUs        FreeRADIUS {describe(radius_cpus)}, PostgreSQL "
+                f"{describe(db_cpus)} (HOTSPOT_RADIUS_CPUS / HOTSPOT_DB_CPUS)"
             )
         if demo:
             print(

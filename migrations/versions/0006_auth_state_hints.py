@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-22
 
-hotspot_auth_state answers one '|'-separated line from one statement, and looks for
+hotspot_auth_state answers one '|'-separated line instead of JSONB, and looks for
 wrong PINs, a pending portal ticket and open sessions only where a hint on the router
 or the card says there may be some (migrations/sql/0006_functions.sql). The hints are
 kept by triggers (auth_failures, login_tickets) and by hotspot_accounting; here they
