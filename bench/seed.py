@@ -249,14 +249,9 @@ def seed_hotspot(dsn: str, ds: Dataset, secret: str, pin_key: str) -> list[str]:
                     "vouchers": ds.vouchers,
                 },
             )
-        # What hotspot_accounting keeps when it stores them: each card's last
-        # accounting (a hint hotspot_auth_state reads; migrations/sql/0006).
-        cur.execute(
-            "UPDATE vouchers v SET last_acct_at = s.last"
-            "  FROM (SELECT voucher_id, max(updated_at) AS last FROM radius_sessions"
-            "         GROUP BY voucher_id) s"
-            " WHERE s.voucher_id = v.id"
-        )
+        # Loaded around hotspot_accounting and the triggers: set the hints they
+        # keep (each card's last accounting...) from the rows (migrations/sql/0006).
+        cur.execute("SELECT hotspot_rebuild_hints()")
         cur.execute("SELECT min(id) FROM radius_sessions WHERE stopped_at IS NULL")
         ds.first_open_id = cur.fetchone()[0]
         conn.commit()

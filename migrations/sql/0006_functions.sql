@@ -148,6 +148,28 @@ CREATE TRIGGER tr_login_tickets_hint AFTER INSERT OR UPDATE OF expires_at, usern
     ON login_tickets
     FOR EACH ROW EXECUTE FUNCTION hotspot_mark_ticket();
 
+-- The hints as the rows already stored imply them: for data written around the
+-- triggers and hotspot_accounting (this migration's backfill, bulk loads).
+CREATE OR REPLACE FUNCTION hotspot_rebuild_hints() RETURNS void
+LANGUAGE sql AS $$
+    UPDATE routers r SET last_auth_failure_at = a.last
+      FROM (SELECT router_id, max(created_at) AS last FROM auth_failures
+             GROUP BY router_id) a
+     WHERE a.router_id = r.id;
+    UPDATE vouchers v SET last_auth_failure_at = a.last
+      FROM (SELECT username, max(created_at) AS last FROM auth_failures
+             GROUP BY username) a
+     WHERE a.username = v.code;
+    UPDATE vouchers v SET ticket_until = t.last
+      FROM (SELECT username, max(expires_at) AS last FROM login_tickets
+             GROUP BY username) t
+     WHERE t.username = v.code;
+    UPDATE vouchers v SET last_acct_at = s.last
+      FROM (SELECT voucher_id, max(updated_at) AS last FROM radius_sessions
+             WHERE voucher_id IS NOT NULL GROUP BY voucher_id) s
+     WHERE s.voucher_id = v.id;
+$$;
+
 -- Accounting: as 0001, and the card's last accounting time (vouchers.last_acct_at).
 CREATE OR REPLACE FUNCTION hotspot_accounting(
     p_router text, p_status text, p_session_id text, p_username text, p_mac text,

@@ -8,7 +8,7 @@ hotspot_auth_state answers one '|'-separated line instead of JSONB, and looks fo
 wrong PINs, a pending portal ticket and open sessions only where a hint on the router
 or the card says there may be some (migrations/sql/0006_functions.sql). The hints are
 kept by triggers (auth_failures, login_tickets) and by hotspot_accounting; here they
-are filled from what is already stored.
+are filled from what is already stored (hotspot_rebuild_hints).
 """
 
 import sqlalchemy as sa
@@ -29,27 +29,8 @@ def upgrade() -> None:
     op.add_column("vouchers", sa.Column("last_auth_failure_at", TS, nullable=True))
     op.add_column("vouchers", sa.Column("ticket_until", TS, nullable=True))
     op.add_column("vouchers", sa.Column("last_acct_at", TS, nullable=True))
-    op.execute(
-        """
-        UPDATE routers r SET last_auth_failure_at = a.last
-          FROM (SELECT router_id, max(created_at) AS last FROM auth_failures
-                 GROUP BY router_id) a
-         WHERE a.router_id = r.id;
-        UPDATE vouchers v SET last_auth_failure_at = a.last
-          FROM (SELECT username, max(created_at) AS last FROM auth_failures
-                 GROUP BY username) a
-         WHERE a.username = v.code;
-        UPDATE vouchers v SET ticket_until = t.last
-          FROM (SELECT username, max(expires_at) AS last FROM login_tickets
-                 GROUP BY username) t
-         WHERE t.username = v.code;
-        UPDATE vouchers v SET last_acct_at = s.last
-          FROM (SELECT voucher_id, max(updated_at) AS last FROM radius_sessions
-                 WHERE voucher_id IS NOT NULL GROUP BY voucher_id) s
-         WHERE s.voucher_id = v.id;
-        """
-    )
     run_sql_file("0006_functions.sql")
+    op.execute("SELECT hotspot_rebuild_hints()")
 
 
 def downgrade() -> None:
@@ -57,6 +38,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS tr_login_tickets_hint ON login_tickets")
     op.execute("DROP FUNCTION IF EXISTS hotspot_mark_auth_failure()")
     op.execute("DROP FUNCTION IF EXISTS hotspot_mark_ticket()")
+    op.execute("DROP FUNCTION IF EXISTS hotspot_rebuild_hints()")
     op.execute(
         "DROP FUNCTION IF EXISTS hotspot_auth_state(text, text, text, text, text)"
     )
