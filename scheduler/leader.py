@@ -54,8 +54,16 @@ class LeaderLock:
 
     def release(self) -> None:
         """Give up the lead. The connection is discarded, not returned to the pool:
-        a pooled connection would keep holding the session-level lock."""
+        a pooled connection would keep holding the session-level lock. The lock is
+        unlocked first, so another scheduler can take it at once (a closed
+        connection's backend lets go of it only when it has exited)."""
         if self._conn is not None:
+            try:
+                self._conn.scalar(
+                    text("SELECT pg_advisory_unlock(:k)"), {"k": self.key}
+                )
+            except DBAPIError:
+                pass
             try:
                 self._conn.invalidate()
                 self._conn.close()
