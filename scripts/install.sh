@@ -14,7 +14,7 @@ for arg in "$@"; do
   esac
 done
 
-packages=(freeradius freeradius-python3 freeradius-postgresql freeradius-utils postgresql python3 python3-venv
+packages=(freeradius freeradius-python3 freeradius-postgresql freeradius-utils postgresql git python3 python3-venv
           python3-dev libpq5 ca-certificates)
 if [ "$with_test" = 1 ]; then
   packages+=(chromium fonts-dejavu-core zbar-tools poppler-utils)
