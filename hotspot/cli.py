@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from .errors import DomainError
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, with_local_stack
 
 
 class Context:
@@ -26,7 +27,7 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = Settings.from_env()
+            self._settings = Settings.from_env(with_local_stack())
         return self._settings
 
     def session_factory(self) -> Any:
@@ -69,10 +70,29 @@ def command(group: click.Group, name: str | None = None) -> Callable[..., Any]:
                 else:
                     click.echo(f"Error: {message}", err=True)
                 sys.exit(1)
+            except OperationalError as exc:
+                _database_unreachable(exc, as_json)
 
         return group.command(name)(wrapper)
 
     return decorator
+
+
+def _database_unreachable(exc: Exception, as_json: bool) -> None:
+    """A database that does not answer: say which and what to do, no traceback."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(Context().settings.database_url)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+    message = (
+        f"cannot reach the database at {where} ({str(exc.args[0]).strip()[:200]}). "
+        "Is the local stack running (`make run`)? Otherwise set HOTSPOT_DATABASE_URL."
+    )
+    if as_json:
+        click.echo(json.dumps({"error": "database_unreachable", "message": message}))
+    else:
+        click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
 
 
 @click.group()

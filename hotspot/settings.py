@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
+
+#: Files under var/ in which the local stack (``hotspot run``) leaves its settings:
+#: the generated secrets, and the address of its private database.
+LOCAL_STACK_FILES = ("hotspot.env", "stack.env")
 
 
 class SettingsError(ValueError):
@@ -94,3 +99,49 @@ class Settings:
                 "missing settings: "
                 + ", ".join(f"HOTSPOT_{n.upper()}" for n in missing)
             )
+
+
+def local_stack_dir(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
+    """The local stack's var/ directory: ``HOTSPOT_VAR_DIR``, else ./var, else the
+    checkout's var/ (an editable install), whichever holds the stack's files."""
+    if environ.get("HOTSPOT_VAR_DIR"):
+        candidates = [Path(environ["HOTSPOT_VAR_DIR"])]
+    else:
+        candidates = [
+            (cwd or Path.cwd()) / "var",
+            Path(__file__).resolve().parent.parent / "var",
+        ]
+    for path in candidates:
+        if (path / LOCAL_STACK_FILES[0]).is_file():
+            return path
+    return None
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``NAME=value`` lines (no quoting, ``#`` comments)."""
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
+
+
+def with_local_stack(
+    environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> dict[str, str]:
+    """The environment, completed from the local stack's files when it has no
+    ``HOTSPOT_DATABASE_URL`` of its own: so the CLI beside ``make run`` finds that
+    stack's database and keys. What the environment sets always wins."""
+    env = dict(os.environ if environ is None else environ)
+    if env.get("HOTSPOT_DATABASE_URL"):
+        return env
+    var = local_stack_dir(env, cwd)
+    if var is None:
+        return env
+    for name in LOCAL_STACK_FILES:
+        path = var / name
+        if path.is_file():
+            for key, value in read_env_file(path).items():
+                env.setdefault(key, value)
+    return env

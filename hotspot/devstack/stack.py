@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..crypto import PinCipher, new_fernet_key
 from ..db import make_engine, make_sessionmaker, transaction
 from ..models import Owner, Router, Tariff, Voucher
-from ..settings import Settings
+from ..settings import Settings, read_env_file
 from .affinity import describe, placement
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
@@ -46,10 +46,23 @@ def load_env_file(path: Path) -> None:
             f"HOTSPOT_PIN_KEY={new_fernet_key()}\n"
         )
         path.chmod(0o600)
-    for line in path.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and not line.startswith("#"):
-            os.environ.setdefault(name.strip(), value.strip())
+    for name, value in read_env_file(path).items():
+        os.environ.setdefault(name, value)
+
+
+def write_stack_env(var: Path, settings: Settings) -> None:
+    """Where this stack's database and portal are, for the CLI run beside it
+    (hotspot.settings.with_local_stack); only its owner can read it (a password)."""
+    path = var / "stack.env"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(
+            "# Written by `hotspot run`: the CLI reads it when HOTSPOT_DATABASE_URL "
+            "is unset.\n"
+            f"HOTSPOT_DATABASE_URL={settings.database_url}\n"
+            f"HOTSPOT_PORTAL_URL={settings.portal_url}\n"
+        )
 
 
 def seed_demo(settings: Settings) -> list[tuple[str, str]]:
@@ -130,6 +143,7 @@ def run_stack(demo: bool = True) -> int:
         ),
     )
     settings = Settings.from_env()
+    write_stack_env(var, settings)
 
     command.upgrade(alembic_config(settings.database_url), "head")
     vouchers = seed_demo(settings) if demo else []
