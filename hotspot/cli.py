@@ -37,6 +37,14 @@ class Context:
             self._factory = make_sessionmaker(make_engine(self.settings.database_url))
         return self._factory
 
+    def gateway_names(self) -> list[str]:
+        """Names of the SMS gateways this installation configured."""
+        raw = self.settings.sms_providers or "[]"
+        try:
+            return [str(p.get("name")) for p in json.loads(raw) if isinstance(p, dict)]
+        except ValueError as exc:
+            raise SettingsError("HOTSPOT_SMS_PROVIDERS is not valid JSON") from exc
+
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
@@ -180,6 +188,49 @@ def owner_token(
     )
 
 
+@command(owner, "set")
+@click.argument("name")
+@click.argument("assignments", nargs=-1, required=True)
+@pass_ctx
+def owner_set(
+    ctx: Context, name: str, assignments: tuple[str, ...], as_json: bool
+) -> None:
+    """Change a venue's settings: NAME SETTING=VALUE ... (lists comma-separated;
+    an empty value restores the default). `hotspot owner show NAME` lists them."""
+    from .db import transaction
+    from .services.tenancy import get_owner
+    from .venues import parse_assignments, update_settings
+
+    changes = parse_assignments(assignments)
+    with transaction(ctx.session_factory()) as session:
+        values = update_settings(
+            session, get_owner(session, name), changes, ctx.gateway_names()
+        )
+    emit(values, as_json, _settings_text)
+
+
+@command(owner, "show")
+@click.argument("name")
+@pass_ctx
+def owner_show(ctx: Context, name: str, as_json: bool) -> None:
+    """A venue's settings in force (defaults included)."""
+    from .services.tenancy import get_owner
+    from .venues import venue_settings
+
+    with ctx.session_factory()() as session:
+        values = venue_settings(session, get_owner(session, name))
+    emit(values, as_json, _settings_text)
+
+
+def _settings_text(values: dict[str, Any]) -> str:
+    def show(v: Any) -> str:
+        if isinstance(v, list):
+            return ",".join(v) or "-"
+        return "-" if v is None else str(v)
+
+    return "\n".join(f"{k:<24} {show(v)}" for k, v in values.items())
+
+
 # -- routers ---------------------------------------------------------------------
 @main.group()
 def router() -> None:
@@ -226,6 +277,100 @@ def router_add(
             "owner": owner_name,
         }
     emit(data, as_json, lambda d: f"Router {d['nas_id']} ({d['ip']}) added.")
+
+
+def _router_text(d: dict[str, Any]) -> str:
+    state = "on" if d["enabled"] else "SWITCHED OFF"
+    ma = (
+        "requires Message-Authenticator"
+        if d["require_message_authenticator"]
+        else ("Message-Authenticator not required")
+    )
+    return f"{d['nas_id']:<20} {d['ip']:<16} {d['owner']:<16} {state}, {ma}"
+
+
+@command(router, "list")
+@click.option("--owner", "owner_name", help="Only this owner's routers.")
+@pass_ctx
+def router_list(ctx: Context, owner_name: str | None, as_json: bool) -> None:
+    """List routers."""
+    from .services.tenancy import get_owner, list_routers, router_dict
+
+    with ctx.session_factory()() as session:
+        owner_ = get_owner(session, owner_name) if owner_name else None
+        rows = [router_dict(r) for r in list_routers(session, owner_)]
+    emit(
+        rows, as_json, lambda rows: "\n".join(map(_router_text, rows)) or "No routers."
+    )
+
+
+def _switch_router(ctx: Context, nas_id: str, enabled: bool, as_json: bool) -> None:
+    from .db import transaction
+    from .services.tenancy import get_router, router_dict, set_router_enabled
+
+    with transaction(ctx.session_factory()) as session:
+        data = router_dict(
+            set_router_enabled(session, get_router(session, nas_id), enabled)
+        )
+    emit(data, as_json, _router_text)
+
+
+@command(router, "disable")
+@click.option("--nas-id", required=True)
+@pass_ctx
+def router_disable(ctx: Context, nas_id: str, as_json: bool) -> None:
+    """Switch a router's hotspot off: its guests are told so (RADIUS and portal)."""
+    _switch_router(ctx, nas_id, False, as_json)
+
+
+@command(router, "enable")
+@click.option("--nas-id", required=True)
+@pass_ctx
+def router_enable(ctx: Context, nas_id: str, as_json: bool) -> None:
+    """Switch a router's hotspot back on."""
+    _switch_router(ctx, nas_id, True, as_json)
+
+
+@command(router, "set")
+@click.option("--nas-id", required=True)
+@click.option("--ip", help="New source address of its RADIUS packets.")
+@click.option(
+    "--secret-file",
+    type=click.File("r"),
+    help="Read the new RADIUS secret from this file ('-': standard input).",
+)
+@click.option(
+    "--require-message-authenticator/--no-require-message-authenticator",
+    default=None,
+    help="Refuse requests without Message-Authenticator (RouterOS >= 7.15).",
+)
+@click.option("--title", help="A name for people.")
+@pass_ctx
+def router_set(
+    ctx: Context,
+    nas_id: str,
+    ip: str | None,
+    secret_file: Any,
+    require_message_authenticator: bool | None,
+    title: str | None,
+    as_json: bool,
+) -> None:
+    """Change a router's address, secret, Message-Authenticator rule or title."""
+    from .db import transaction
+    from .services.tenancy import get_router, router_dict, update_router
+
+    secret = secret_file.read().strip() if secret_file else None
+    with transaction(ctx.session_factory()) as session:
+        r = update_router(
+            session,
+            get_router(session, nas_id),
+            ip_address=ip,
+            secret=secret,
+            require_message_authenticator=require_message_authenticator,
+            title=title,
+        )
+        data = router_dict(r)
+    emit(data, as_json, _router_text)
 
 
 # -- tariffs ---------------------------------------------------------------------
@@ -655,6 +800,53 @@ def blacklist_add(
         entry = blacklist_phone(session, owner_, phone, reason)
         data = {"phone": mask(entry.phone), "owner": owner_name}
     emit(data, as_json, lambda d: f"Blocked {d['phone']}.")
+
+
+@command(blacklist, "list")
+@click.option(
+    "--owner", "owner_name", help="This owner's list (default: the operator's)."
+)
+@pass_ctx
+def blacklist_list(ctx: Context, owner_name: str | None, as_json: bool) -> None:
+    """Blocked phones (masked), at one owner's venues or everywhere."""
+    from .services.identification import blacklist_dict, list_blacklist
+    from .services.tenancy import get_owner
+
+    with ctx.session_factory()() as session:
+        owner_ = get_owner(session, owner_name) if owner_name else None
+        rows = [blacklist_dict(e) for e in list_blacklist(session, owner_)]
+    emit(
+        rows,
+        as_json,
+        lambda rows: (
+            "\n".join(
+                f"{r['phone']:<16} {r['since'][:10]}  {r['reason']}" for r in rows
+            )
+            or "No blocked phones."
+        ),
+    )
+
+
+@command(blacklist, "remove")
+@click.argument("phone")
+@click.option(
+    "--owner", "owner_name", help="From this owner's list (default: the operator's)."
+)
+@pass_ctx
+def blacklist_remove(
+    ctx: Context, phone: str, owner_name: str | None, as_json: bool
+) -> None:
+    """Unblock a phone number."""
+    from .db import transaction
+    from .phones import mask, normalise_phone
+    from .services.identification import unblock_phone
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        owner_ = get_owner(session, owner_name) if owner_name else None
+        unblock_phone(session, owner_, phone)
+    shown = mask(normalise_phone(phone, ("*",)) or "")
+    emit({"unblocked": shown}, as_json, lambda d: f"Unblocked {d['unblocked']}.")
 
 
 def _write_private(path: str, data: bytes) -> None:

@@ -62,6 +62,7 @@ def write_stack_env(var: Path, settings: Settings) -> None:
             "is unset.\n"
             f"HOTSPOT_DATABASE_URL={settings.database_url}\n"
             f"HOTSPOT_PORTAL_URL={settings.portal_url}\n"
+            f"HOTSPOT_SMS_PROVIDERS={settings.sms_providers}\n"
         )
 
 

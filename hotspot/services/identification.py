@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..crypto import hash_secret, random_string, verify_secret
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..models import (
     Identification,
     OtpChallenge,
@@ -136,6 +136,43 @@ def blacklist_phone(
     session.add(entry)
     session.flush()
     return entry
+
+
+def list_blacklist(
+    session: Session, owner: Owner | None, phone_text: str | None = None
+) -> list[PhoneBlacklist]:
+    """An owner's blocked phones (owner None: the operator's, for every venue)."""
+    query = select(PhoneBlacklist).order_by(PhoneBlacklist.id)
+    query = query.where(
+        PhoneBlacklist.owner_id.is_(None)
+        if owner is None
+        else PhoneBlacklist.owner_id == owner.id
+    )
+    if phone_text is not None:
+        phone = normalise_phone(phone_text, ("*",))
+        if phone is None:
+            raise InvalidInput(f"not a phone number: {phone_text!r}")
+        query = query.where(PhoneBlacklist.phone == phone)
+    return list(session.scalars(query))
+
+
+def unblock_phone(session: Session, owner: Owner | None, phone_text: str) -> None:
+    """Lift a block set at this scope (an owner cannot lift the operator's)."""
+    entries = list_blacklist(session, owner, phone_text)
+    if not entries:
+        raise NotFound("that phone number is not blocked here")
+    for entry in entries:
+        session.delete(entry)
+    session.flush()
+
+
+def blacklist_dict(entry: PhoneBlacklist) -> dict[str, Any]:
+    return {
+        "phone": mask(entry.phone),
+        "reason": entry.reason,
+        "everywhere": entry.owner_id is None,
+        "since": entry.created_at.isoformat() if entry.created_at else None,
+    }
 
 
 # -- SMS codes ---------------------------------------------------------------------

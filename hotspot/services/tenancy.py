@@ -48,12 +48,8 @@ def add_router(
     """Register a router as a RADIUS client; FreeRADIUS picks it up at once."""
     if not _NAME_RE.match(nas_identifier):
         raise InvalidInput("NAS identifier: letters, digits, '.', '_' or '-'")
-    try:
-        ip = str(ipaddress.ip_address(ip_address))
-    except ValueError as exc:
-        raise InvalidInput(f"not an IP address: {ip_address!r}") from exc
-    if not 6 <= len(secret) <= 128 or not secret.isprintable() or " " in secret:
-        raise InvalidInput("RADIUS secret: 6 to 128 printable characters, no spaces")
+    ip = _ip(ip_address)
+    secret = _secret(secret)
     if session.scalar(select(Router.id).where(Router.nas_identifier == nas_identifier)):
         raise AlreadyExists(f"router {nas_identifier!r} exists")
     if session.scalar(select(Router.id).where(Router.ip_address == ip)):
@@ -71,13 +67,92 @@ def add_router(
     return router
 
 
-def get_router(session: Session, nas_identifier: str) -> Router:
-    router = session.scalar(
-        select(Router).where(Router.nas_identifier == nas_identifier)
-    )
+def get_router(
+    session: Session, nas_identifier: str, owner: Owner | None = None
+) -> Router:
+    """A router by its NAS identifier; with ``owner``, only one of that owner's
+    (another owner's router is "not found", never "not yours")."""
+    query = select(Router).where(Router.nas_identifier == nas_identifier)
+    if owner is not None:
+        query = query.where(Router.owner_id == owner.id)
+    router = session.scalar(query)
     if router is None:
         raise NotFound(f"no router {nas_identifier!r}")
     return router
+
+
+def list_routers(session: Session, owner: Owner | None = None) -> list[Router]:
+    query = select(Router).order_by(Router.nas_identifier)
+    if owner is not None:
+        query = query.where(Router.owner_id == owner.id)
+    return list(session.scalars(query))
+
+
+def router_dict(router: Router) -> dict[str, object]:
+    """What a router's owner may see of it (never the secret)."""
+    return {
+        "id": router.id,
+        "nas_id": router.nas_identifier,
+        "ip": str(router.ip_address),
+        "owner": router.owner.name,
+        "title": router.title,
+        "enabled": router.enabled,
+        "require_message_authenticator": router.require_message_authenticator,
+    }
+
+
+def set_router_enabled(session: Session, router: Router, enabled: bool) -> Router:
+    """Switch a router's hotspot off or on. A disabled router stays a RADIUS
+    client: its guests are told "This hotspot is switched off." at RADIUS and on
+    the portal, and the accounting of sessions still open is stored."""
+    router.enabled = enabled
+    session.flush()
+    return router
+
+
+def update_router(
+    session: Session,
+    router: Router,
+    *,
+    ip_address: str | None = None,
+    secret: str | None = None,
+    require_message_authenticator: bool | None = None,
+    title: str | None = None,
+) -> Router:
+    """Change what is given, validated as :func:`add_router` validates it.
+    FreeRADIUS's client cache keeps an old definition until it is refreshed at
+    the next lookup (see raddb/sites-enabled/clients)."""
+    if ip_address is not None:
+        ip = _ip(ip_address)
+        taken = session.scalar(
+            select(Router.id).where(Router.ip_address == ip, Router.id != router.id)
+        )
+        if taken:
+            raise AlreadyExists(f"a router with address {ip} exists")
+        router.ip_address = ip
+    if secret is not None:
+        router.radius_secret = _secret(secret)
+    if require_message_authenticator is not None:
+        router.require_message_authenticator = require_message_authenticator
+    if title is not None:
+        if len(title) > 200:
+            raise InvalidInput("title: at most 200 characters")
+        router.title = title
+    session.flush()
+    return router
+
+
+def _ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError as exc:
+        raise InvalidInput(f"not an IP address: {text!r}") from exc
+
+
+def _secret(secret: str) -> str:
+    if not 6 <= len(secret) <= 128 or not secret.isprintable() or " " in secret:
+        raise InvalidInput("RADIUS secret: 6 to 128 printable characters, no spaces")
+    return secret
 
 
 def create_api_token(

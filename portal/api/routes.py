@@ -13,6 +13,12 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from hotspot.cards import render_html, render_pdf
 from hotspot.crypto import PinCipher
 from hotspot.errors import AlreadyExists, DomainError, NotFound
+from hotspot.services.identification import (
+    blacklist_dict,
+    blacklist_phone,
+    list_blacklist,
+    unblock_phone,
+)
 from hotspot.services.tariffs import (
     add_tariff,
     archive_tariff,
@@ -21,7 +27,14 @@ from hotspot.services.tariffs import (
     list_tariffs,
     tariff_dict,
 )
-from hotspot.services.tenancy import owner_for_token
+from hotspot.services.tenancy import (
+    get_router,
+    list_routers,
+    owner_for_token,
+    router_dict,
+    set_router_enabled,
+    update_router,
+)
 from hotspot.services.vouchers import (
     batch_sheet,
     export_batch_csv,
@@ -32,9 +45,19 @@ from hotspot.services.vouchers import (
 )
 from hotspot.sms.dispatch import apply_report
 from hotspot.units import UnitError, parse_duration
+from hotspot.venues import update_settings, venue_settings
 
 from ..extensions import csrf, db
 from ..sms import providers
+from .schemas import (
+    BlacklistIn,
+    BodyError,
+    RouterIn,
+    SettingsIn,
+    TariffIn,
+    VouchersIn,
+    parse,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token-authenticated, no cookies
@@ -70,19 +93,17 @@ def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
                 if isinstance(exc, NotFound)
                 else (409 if isinstance(exc, AlreadyExists) else 400)
             )
-            return jsonify(error=exc.key, message=exc.message), status
-        except (ValueError, TypeError, KeyError):
-            db.session.rollback()
-            return jsonify(error="bad_request", message="Malformed request."), 400
+            body = {"error": exc.key, "message": exc.message}
+            if isinstance(exc, BodyError):
+                body.update(field=exc.field, reason=exc.reason)
+            return jsonify(body), status
 
     return wrapper
 
 
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("a JSON object is expected", key="bad_request")
-    return data
+def _body(model: Any) -> Any:
+    """The JSON body as ``model`` (portal.api.schemas), or a 400 naming the field."""
+    return parse(model, request.get_json(silent=True))
 
 
 @bp.get("/tariffs")
@@ -97,24 +118,8 @@ def tariffs() -> Any:
 @bp.post("/tariffs")
 @owner_required
 def tariff_create() -> Any:
-    d = _body()
-    t = add_tariff(
-        db.session,
-        g.owner,
-        str(d.get("name", "")),
-        time=d.get("time"),
-        data=d.get("data"),
-        rate=d.get("rate"),
-        validity=d.get("validity"),
-        idle=d.get("idle"),
-        price=d.get("price", 0),
-        currency=str(d.get("currency", "UZS")),
-        kind=str(d.get("kind", "prepaid")),
-        validity_from=str(d.get("validity_from", "first_use")),
-        price_per_mb=d.get("price_per_mb"),
-        price_per_minute=d.get("price_per_minute"),
-        max_devices=int(d.get("max_devices", 1)),
-    )
+    d = _body(TariffIn)
+    t = add_tariff(db.session, g.owner, **d.model_dump())
     return jsonify(tariff_dict(t)), 201
 
 
@@ -134,24 +139,24 @@ def tariff_delete(name: str) -> Any:
 @bp.post("/vouchers")
 @owner_required
 def voucher_generate() -> Any:
-    d = _body()
+    d = _body(VouchersIn)
     try:
-        expiry = parse_duration(d["unsold_expiry"]) if d.get("unsold_expiry") else None
+        expiry = parse_duration(d.unsold_expiry) if d.unsold_expiry else None
     except UnitError as exc:
-        raise DomainError(str(exc), key="invalid_input") from exc
+        raise BodyError("unsold_expiry", str(exc)) from exc
     issued = generate_vouchers(
         db.session,
         g.owner,
-        get_tariff(db.session, g.owner, str(d.get("tariff", ""))),
-        int(d.get("count", 1)),
+        get_tariff(db.session, g.owner, d.tariff),
+        d.count,
         _cipher(),
-        code_length=int(d.get("code_length", 10)),
-        pin_length=int(d.get("pin_length", 6)),
-        pin_alphabet=str(d.get("pin_alphabet", "digits")),
-        prefix=str(d.get("prefix", "")).upper(),
-        face_value=d.get("face_value"),
+        code_length=d.code_length,
+        pin_length=d.pin_length,
+        pin_alphabet=d.pin_alphabet,
+        prefix=d.prefix.upper(),
+        face_value=d.face_value,
         unsold_expiry=expiry,
-        note=str(d.get("note", "")),
+        note=d.note,
         now=_now(),
     )
     return jsonify(
@@ -216,6 +221,75 @@ def batch_cards(batch_id: int, fmt: str) -> Any:
     return Response(
         render_html(sheet), mimetype="text/html", headers={"Cache-Control": "no-store"}
     )
+
+
+@bp.get("/settings")
+@owner_required
+def settings_show() -> Any:
+    return jsonify(venue_settings(db.session, g.owner))
+
+
+@bp.patch("/settings")
+@owner_required
+def settings_update() -> Any:
+    """Change venue settings: ``{"otp_length": 4, "documents": ["hotel"]}``."""
+    changes = _body(SettingsIn).model_dump()
+    gateways = [p.name for p in providers(current_app)]
+    return jsonify(update_settings(db.session, g.owner, changes, gateways))
+
+
+@bp.get("/routers")
+@owner_required
+def routers() -> Any:
+    return jsonify([router_dict(r) for r in list_routers(db.session, g.owner)])
+
+
+@bp.patch("/routers/<nas_id>")
+@owner_required
+def router_update(nas_id: str) -> Any:
+    d = _body(RouterIn)
+    router = update_router(
+        db.session,
+        get_router(db.session, nas_id, g.owner),
+        ip_address=d.ip,
+        secret=d.secret,
+        require_message_authenticator=d.require_message_authenticator,
+        title=d.title,
+    )
+    return jsonify(router_dict(router))
+
+
+@bp.post("/routers/<nas_id>/<action>")
+@owner_required
+def router_switch(nas_id: str, action: str) -> Any:
+    if action not in ("enable", "disable"):
+        raise NotFound("action: enable or disable")
+    router = get_router(db.session, nas_id, g.owner)
+    return jsonify(
+        router_dict(set_router_enabled(db.session, router, action == "enable"))
+    )
+
+
+@bp.get("/blacklist")
+@owner_required
+def blacklist() -> Any:
+    return jsonify([blacklist_dict(e) for e in list_blacklist(db.session, g.owner)])
+
+
+@bp.post("/blacklist")
+@owner_required
+def blacklist_add() -> Any:
+    d = _body(BlacklistIn)
+    return jsonify(
+        blacklist_dict(blacklist_phone(db.session, g.owner, d.phone, d.reason))
+    ), 201
+
+
+@bp.delete("/blacklist/<phone>")
+@owner_required
+def blacklist_remove(phone: str) -> Any:
+    unblock_phone(db.session, g.owner, phone)
+    return "", 204
 
 
 @bp.post("/sms/report/<name>")

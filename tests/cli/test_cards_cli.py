@@ -8,10 +8,8 @@ import csv
 import io
 import json
 import math
-import os
 import stat
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,36 +22,7 @@ from hotspot.models import Voucher
 from hotspot.services.tariffs import add_tariff
 from hotspot.services.vouchers import generate_vouchers
 from tests import factories
-
-PORTAL = "https://wifi.example.uz"
-
-
-@pytest.fixture
-def cli(settings):
-    env = dict(
-        os.environ,
-        HOTSPOT_DATABASE_URL=settings.database_url,
-        HOTSPOT_PIN_KEY=settings.pin_key,
-        HOTSPOT_SECRET_KEY=settings.secret_key,
-        HOTSPOT_PORTAL_URL=PORTAL,
-    )
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        # A usual umask: without care, files would come out readable by everyone.
-        proc = subprocess.run(
-            [sys.executable, "-m", "hotspot.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-            umask=0o022,
-        )
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    return run
+from tests.cli.conftest import PORTAL
 
 
 @dataclass

@@ -3,38 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 
-import pytest
-
 from hotspot.crypto import PinCipher
-
-
-@pytest.fixture
-def cli(settings):
-    env = dict(
-        os.environ,
-        HOTSPOT_DATABASE_URL=settings.database_url,
-        HOTSPOT_PIN_KEY=settings.pin_key,
-        HOTSPOT_SECRET_KEY=settings.secret_key,
-    )
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "hotspot.cli", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    return run
 
 
 def test_operator_sets_up_a_venue_and_prints_vouchers(cli, session_factory, settings):
