@@ -61,6 +61,13 @@ class Settings:
     demo_router_url: str = ""
     #: Default language of guest pages.
     default_locale: str = "en"
+    #: Days each kind of record is kept (hotspot.services.retention); 0: for ever.
+    #: Sessions and identifications are legal records: the operator sets them.
+    retention_session_days: int = 365
+    retention_identification_days: int = 365
+    retention_sms_days: int = 180
+    retention_otp_days: int = 30
+    retention_auth_failure_days: int = 7
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -36,7 +36,7 @@ def run(settings: Settings, stop: threading.Event, poll: float = 5.0) -> int:
             run_job,
             "interval",
             seconds=job.seconds,
-            args=(job, factory, clock),
+            args=(job, factory, clock, settings),
             id=job.name,
             max_instances=1,
             coalesce=True,

@@ -1,4 +1,7 @@
-"""The job registry: each job is a core function run in its own transaction."""
+"""The job registry. A job gets a :class:`JobContext` — a session factory, the time
+and the settings — so it chooses its transactions: most run in one
+(:func:`in_one_transaction`), while a job that deletes in batches or talks to
+routers over the network keeps each transaction short and does its I/O outside."""
 
 from __future__ import annotations
 
@@ -13,29 +16,62 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.retention import purge_expired
 from hotspot.services.vouchers import mark_expired_vouchers
+from hotspot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class JobContext:
+    factory: sessionmaker[Session]
+    now: dt.datetime
+    settings: Settings
+
+
+@dataclass(frozen=True)
 class Job:
     name: str
-    func: Callable[[Session, dt.datetime], Any]
+    func: Callable[[JobContext], Any]
     seconds: int
 
 
+def in_one_transaction(
+    func: Callable[[Session, dt.datetime], Any],
+) -> Callable[[JobContext], Any]:
+    """A core function ``(session, now)`` run as a job in one transaction."""
+
+    def job(ctx: JobContext) -> Any:
+        with transaction(ctx.factory) as session:
+            return func(session, ctx.now)
+
+    job.__name__ = func.__name__
+    return job
+
+
+def purge_expired_records(ctx: JobContext) -> dict[str, int]:
+    return purge_expired(ctx.factory, ctx.now, ctx.settings)
+
+
 JOBS: tuple[Job, ...] = (
-    Job("purge-login-tickets", purge_login_tickets, seconds=60),
-    Job("mark-expired-vouchers", mark_expired_vouchers, seconds=300),
+    Job("purge-login-tickets", in_one_transaction(purge_login_tickets), seconds=60),
+    Job(
+        "mark-expired-vouchers", in_one_transaction(mark_expired_vouchers), seconds=300
+    ),
+    Job("purge-expired-records", purge_expired_records, seconds=3600),
 )
 
 
-def run_job(job: Job, factory: sessionmaker[Session], clock: Clock) -> Any:
+def run_job(
+    job: Job,
+    factory: sessionmaker[Session],
+    clock: Clock,
+    settings: Settings | None = None,
+) -> Any:
     """Run one job; errors are logged, never raised into the scheduler."""
     try:
-        with transaction(factory) as session:
-            result = job.func(session, clock.now())
+        result = job.func(JobContext(factory, clock.now(), settings or Settings()))
         log.info("job %s done: %s", job.name, result)
         return result
     except Exception:

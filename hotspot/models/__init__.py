@@ -3,6 +3,7 @@
 from .accounting import RadiusSession
 from .base import Base
 from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
+from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
 from .tariffs import Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
@@ -18,6 +19,7 @@ __all__ = [
     "Identification",
     "OtpChallenge",
     "PhoneBlacklist",
+    "PurgeLog",
     "Registration",
     "SmsMessage",
     "SmsStatus",
