@@ -1,4 +1,4 @@
-"""MikroTik hotspot conventions the portal relies on (REFERENCE.md section 4)."""
+"""MikroTik hotspot conventions the portal relies on (docs/mikrotik.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The guest-facing HTTP side of the simulated hotspot (a WSGI app).
 
 It behaves like a MikroTik hotspot whose login.html sends guests to an external
-portal (REFERENCE.md section 4):
+portal (docs/mikrotik.md):
 
 - A device without a session gets, for any URL, the router's login page: a form
   that posts ``mac``, ``ip``, ``username``, ``link-login-only``, ``link-orig``,

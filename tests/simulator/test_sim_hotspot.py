@@ -65,7 +65,7 @@ def login_form(response: requests.Response) -> FormParser:
 
 
 def unescape_octal(text: str) -> bytes:
-    """What the portal does with $(chap-id)/$(chap-challenge) (REFERENCE.md 4)."""
+    """What the portal does with $(chap-id)/$(chap-challenge) (docs/mikrotik.md)."""
     return text.encode("latin-1").decode("unicode_escape").encode("latin-1")
 
 
