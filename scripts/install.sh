@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what the stack needs on Debian 12, idempotently: apt packages (FreeRADIUS
 # with rlm_python3, radclient, PostgreSQL; with --test also Chromium) and a
-# virtualenv at .venv with the project in editable mode. Used by `make run`,
-# `make test`, `make bench` and the Vagrant provisioner.
+# virtualenv at .venv with the locked dependencies and the project in editable
+# mode. Used by `make run`, `make test`, `make bench` and the Vagrant provisioner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,12 +47,15 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
   rm -rf .venv
   "$py" -m venv .venv
 fi
-extras=""
-[ "$with_test" = 1 ] && extras="[test]"
-stamp=".venv/.installed$extras"
-want="$(sha256sum setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
+# Python dependencies come from the lock (pinned, with hashes: `make lock`), so every
+# machine runs the same versions and a venv follows the lock when it changes.
+lock=requirements/base.txt
+[ "$with_test" = 1 ] && lock=requirements/test.txt
+stamp=".venv/.installed-$(basename "$lock" .txt)"
+want="$(sha256sum "$lock" setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
-  .venv/bin/python -m pip install -q -e ".$extras"
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock"
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+  rm -f .venv/.installed-*
   echo "$want" > "$stamp"
 fi
