@@ -17,6 +17,7 @@ lint:
 	./scripts/install.sh --test
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 # Pin every Python dependency with hashes (pip-tools). Run after changing the
 # requirements in setup.cfg; `make test` fails while the locks are behind it.

@@ -101,7 +101,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "phone_regions",
         "regions whose phone numbers are accepted",
-        _names(_REGION.match, "region codes like UZ,KZ, or * for any", False),
+        _names(
+            lambda r: bool(_REGION.match(r)),
+            "region codes like UZ,KZ, or * for any",
+            False,
+        ),
     ),
     Setting(
         "documents",

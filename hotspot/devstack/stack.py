@@ -200,7 +200,7 @@ def run_stack(demo: bool = True) -> int:
         while not stop.wait(1):
             for p in procs:
                 if p.poll() is not None:
-                    print(f"a process exited ({p.args}); stopping", file=sys.stderr)
+                    print(f"a process exited ({p.args!r}); stopping", file=sys.stderr)
                     return 1
             if radius.proc and radius.proc.poll() is not None:
                 print("FreeRADIUS exited; see its log; stopping", file=sys.stderr)

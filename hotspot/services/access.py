@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from ..crypto import PinCipher, constant_time_equals, ticket_password
+from ..db import affected
 from ..models import LoginTicket, Router
 from ..policy import (
     Accept,
@@ -187,7 +188,7 @@ def issue_ticket(
 def purge_login_tickets(session: Session, now: dt.datetime) -> int:
     """Delete expired tickets (used or not): they can never log anyone in."""
     result = session.execute(delete(LoginTicket).where(LoginTicket.expires_at < now))
-    return result.rowcount or 0
+    return affected(result)
 
 
 def router_by_nas_identifier(session: Session, nas_identifier: str) -> Router | None:

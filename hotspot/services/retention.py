@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import affected
 from ..models import PurgeLog
 from ..settings import Settings
 
@@ -68,7 +69,7 @@ def _delete_batch(
     )
     session.execute(text("SET LOCAL lock_timeout = '2s'"))
     session.execute(text("SET LOCAL statement_timeout = '30s'"))
-    return session.execute(statement, {"cutoff": cutoff, "size": size}).rowcount or 0
+    return affected(session.execute(statement, {"cutoff": cutoff, "size": size}))
 
 
 def purge_expired(

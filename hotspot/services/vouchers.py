@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..cards import Card, CardSheet, tariff_summary
 from ..crypto import DIGITS, SAFE_ALNUM, PinCipher, random_string
+from ..db import affected
 from ..errors import InvalidInput, NotFound
 from ..models import Owner, Tariff, Voucher, VoucherBatch
 
@@ -283,4 +284,4 @@ def mark_expired_vouchers(session: Session, now: dt.datetime) -> int:
         .values(status="expired")
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return affected(result)

@@ -28,3 +28,12 @@ def test_ruff(args):
         [*_ruff(), *args], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_over_the_core():
+    """`make lint`'s type check of hotspot/ (setup in pyproject.toml [tool.mypy])."""
+    exe = Path(sys.executable).with_name("mypy")
+    proc = subprocess.run(
+        [str(exe)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
