@@ -23,6 +23,64 @@ Reply = tuple[tuple[str, str, str], ...]
 
 GIGAWORD = 1 << 32
 
+#: Devices a card may have online at once, at most: tariffs accept 1 to this
+#: (hotspot.services.tariffs). hotspot_auth_state fetches one more open session than
+#: the card's own limit, so every limit up to this one is enforced.
+MAX_DEVICES = 16
+
+#: Where a guess was made: FreeRADIUS (an Access-Request from a router) or the
+#: portal (a form anyone can post). auth_failures.source; each counts its own
+#: device and router lock-outs (see :class:`Lockout`).
+SOURCE_RADIUS = "radius"
+SOURCE_PORTAL = "portal"
+
+#: The rejects that count as a guess toward the lock-out (an auth_failures row): an
+#: unknown card number and a wrong PIN. The only definition: rlm_hotspot flags them
+#: for raddb's post-auth, the portal records them (hotspot.services.access).
+GUESSES = frozenset({"unknown_user", "wrong_pin"})
+
+
+def counts_as_guess(reason: str) -> bool:
+    return reason in GUESSES
+
+
+@dataclass(frozen=True, slots=True)
+class Lockout:
+    """How many guesses lock what out, counted over which window (seconds).
+
+    Three scopes, each slowing guessing without refusing every guest of a venue:
+
+    - a card (its number, anywhere): ``max_card`` wrong PINs in ``window``; its PIN
+      is then only accepted through a portal ticket. Counted from every source: a
+      PIN guessed at the portal is as good as one guessed at a router.
+    - a device (its MAC at one router): ``max_mac`` guesses in ``window``, even with
+      a valid card: a device that keeps guessing stays locked.
+    - a router: ``max_router`` guesses in ``router_window`` refuse only names that
+      are no card (nor an identified phone or document): guessing card numbers from
+      ever new MACs stops, while a guest with a valid card still logs in. A flood of
+      made-up numbers, whoever sends it, so never locks a venue's guests out.
+
+    The device and router scopes count the source's own guesses only: the portal's
+    MAC is whatever a browser posts, so a flood of portal forms must not lock out
+    logins at the router, nor the other way round. Locked-out requests are not
+    counted again: each scope lets ``max_*`` guesses through per window."""
+
+    window: int = 15 * 60
+    router_window: int = 60
+    max_card: int = 5
+    max_mac: int = 10
+    max_router: int = 60
+
+    def __post_init__(self) -> None:
+        if not 0 < self.router_window <= self.window:
+            raise ValueError("the router's window must lie within the lock-out window")
+
+
+#: The lock-out rules, the one source: the decision's thresholds here, the windows
+#: passed to hotspot_auth_state by the portal and by raddb (HOTSPOT_LOCKOUT_WINDOW,
+#: HOTSPOT_LOCKOUT_ROUTER_WINDOW, set by hotspot.devstack.freeradius).
+LOCKOUT = Lockout()
+
 
 @dataclass(slots=True)
 class AccessRequest:
@@ -92,9 +150,9 @@ class GuestLimits:
 
 @dataclass(slots=True)
 class Failures:
-    """Recent wrong PINs: for this card anywhere (15 min), this MAC at this router
-    (15 min: a MAC means one device only on the network that sees it), this router
-    (1 min)."""
+    """Recent guesses (:class:`Lockout`): for this card anywhere, this MAC at this
+    router (a MAC means one device only on the network that sees it) and this router
+    (counted only for a name that is no card)."""
 
     card: int = 0
     mac: int = 0
@@ -123,10 +181,7 @@ class PolicyConfig:
     max_session_seconds: int = 86400
     acct_interim_interval: int = 60
     default_idle_timeout: int = 600
-    #: Wrong PINs before a lock-out: per card and per MAC (15 min), per router (1 min).
-    max_pin_failures_card: int = 5
-    max_pin_failures_mac: int = 10
-    max_pin_failures_router: int = 60
+    lockout: Lockout = LOCKOUT
 
 
 @dataclass(slots=True)
@@ -179,16 +234,17 @@ def authorize(
         return Reject("phone_blocked")
     has_ticket = state.ticket is not None and state.ticket.expires_at > now
     f = state.failures
-    if not has_ticket and (
-        f.mac >= config.max_pin_failures_mac
-        or f.router >= config.max_pin_failures_router
-    ):
-        # Guessing card numbers or PINs from this device or router: locked out.
+    lock = config.lockout
+    if not has_ticket and f.mac >= lock.max_mac:
+        # Guessing card numbers or PINs from this device: locked out.
         return Reject("pin_locked")
     voucher = state.voucher
     if voucher is None:
         if state.identification is not None:
             return _authorize_identified(state, state.identification, now, config)
+        if not has_ticket and f.router >= lock.max_router:
+            # Card numbers guessed at this router: made-up ones are refused a while.
+            return Reject("pin_locked")
         return Reject("unknown_user")
     if voucher.owner_id != router.owner_id:
         return Reject("wrong_venue")
@@ -240,11 +296,11 @@ def authorize(
     if ticket is not None and ticket.expires_at > now:
         password = config.ticket_password(ticket.nonce)
         ticket_id = ticket.id
-        if f.card < config.max_pin_failures_card:
+        if f.card < lock.max_card:
             other_password = config.decrypt_pin(voucher.pin_encrypted)
     else:
         # The PIN is checked by FreeRADIUS: refuse while this card is locked out.
-        if f.card >= config.max_pin_failures_card:
+        if f.card >= lock.max_card:
             return Reject("pin_locked")
         pin = config.decrypt_pin(voucher.pin_encrypted)
         if pin is None:
@@ -377,10 +433,11 @@ def limit_reply(
 
 
 #: The fields of ``hotspot_auth_state``'s answer, in order: one line, separated by
-#: ``|``, an empty field for NULL (migrations/sql/0006_functions.sql writes them).
+#: ``|``, an empty field for NULL (migrations/sql/0010_functions.sql writes them;
+#: tests/integration/test_auth_sql.py checks each lands where this says).
 #: ``ticket`` is "id nonce expiry", ``identification`` "id expiry", ``sessions``
-#: "MAC@last-update ..." (newest first); times are epoch seconds. A line of ``-``:
-#: no such router.
+#: "MAC@last-update ..." (one per MAC, newest first, at most the card's device limit
+#: plus one); times are epoch seconds. A line of ``-``: no such router.
 STATE_FIELDS = (
     "router_id", "router_owner", "router_enabled",
     "failures_card", "failures_mac", "failures_router",
