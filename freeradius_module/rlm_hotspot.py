@@ -17,6 +17,7 @@ from functools import lru_cache
 
 # The decision itself needs only the standard library (no dependency that
 # Debian's dist-packages could shadow), so it is imported once, here.
+from hotspot.messages import message
 from hotspot.policy import AccessRequest, Reject, counts_as_guess, parse_state
 from hotspot.policy import authorize as decide
 
@@ -80,9 +81,8 @@ def instantiate(_: object = None) -> int:
 
 #: control:Tmp-Integer-1 = 1: if this request is rejected, it was a guess
 #: (hotspot.policy.GUESSES) and raddb's post-auth records it. Set on a Reject that
-#: is one, and on an Accept when a wrong password (chap/pap failing) is.
+#: is one, and on an Accept whose wrong password (chap/pap failing) would be.
 _GUESS = ("Tmp-Integer-1", ":=", "1")
-_WRONG_PASSWORD_IS_A_GUESS = counts_as_guess("wrong_pin")
 
 
 def _reject(reason: str, text: str) -> tuple:
@@ -115,7 +115,10 @@ def authorize(p: tuple) -> object:
             config.append(("Tmp-Integer-0", ":=", str(decision.ticket_id)))
         if decision.other_password is not None:
             config.append(("Tmp-String-3", ":=", decision.other_password))
-        if _WRONG_PASSWORD_IS_A_GUESS:
+        # The Reply-Message if the password turns out wrong (raddb's post-auth).
+        wrong = decision.if_wrong
+        config.append(("Tmp-String-4", ":=", message(wrong)))
+        if counts_as_guess(wrong):
             config.append(_GUESS)
         return (
             RLM_MODULE_UPDATED,

@@ -35,9 +35,10 @@ SOURCE_RADIUS = "radius"
 SOURCE_PORTAL = "portal"
 
 #: The rejects that count as a guess toward the lock-out (an auth_failures row): an
-#: unknown card number and a wrong PIN. The only definition: rlm_hotspot flags them
-#: for raddb's post-auth, the portal records them (hotspot.services.access).
-GUESSES = frozenset({"unknown_user", "wrong_pin"})
+#: unknown card number, a wrong PIN, and either while the router is locked out
+#: (``guess_locked``). The only definition: rlm_hotspot flags them for raddb's
+#: post-auth, the portal records them (hotspot.services.access).
+GUESSES = frozenset({"unknown_user", "wrong_pin", "guess_locked"})
 
 
 def counts_as_guess(reason: str) -> bool:
@@ -55,15 +56,18 @@ class Lockout:
       PIN guessed at the portal is as good as one guessed at a router.
     - a device (its MAC at one router): ``max_mac`` guesses in ``window``, even with
       a valid card: a device that keeps guessing stays locked.
-    - a router: ``max_router`` guesses in ``router_window`` refuse only names that
-      are no card (nor an identified phone or document): guessing card numbers from
-      ever new MACs stops, while a guest with a valid card still logs in. A flood of
-      made-up numbers, whoever sends it, so never locks a venue's guests out.
+    - a router: after ``max_router`` guesses in ``router_window``, every failure
+      there looks the same (``guess_locked``): a made-up number is refused so, and a
+      real card with a wrong PIN too, so guessing card numbers from ever new MACs
+      no longer tells which exist. A right PIN still logs in: whoever floods a
+      venue with made-up numbers never locks its guests out. These refusals are
+      guesses too: they keep counting for the device (a device that keeps guessing
+      is locked out) and keep the router's scope on while the flood lasts.
 
     The device and router scopes count the source's own guesses only: the portal's
     MAC is whatever a browser posts, so a flood of portal forms must not lock out
-    logins at the router, nor the other way round. Locked-out requests are not
-    counted again: each scope lets ``max_*`` guesses through per window."""
+    logins at the router, nor the other way round. A card or device lock-out
+    (``pin_locked``) is not a guess: the card's owner may be the one asking."""
 
     window: int = 15 * 60
     router_window: int = 60
@@ -151,8 +155,8 @@ class GuestLimits:
 @dataclass(slots=True)
 class Failures:
     """Recent guesses (:class:`Lockout`): for this card anywhere, this MAC at this
-    router (a MAC means one device only on the network that sees it) and this router
-    (counted only for a name that is no card)."""
+    router (a MAC means one device only on the network that sees it) and this
+    router."""
 
     card: int = 0
     mac: int = 0
@@ -197,6 +201,8 @@ class Accept:
     #: card's PIN, typed on the router's own login page while a portal ticket for
     #: this device is pending.
     other_password: str | None = None
+    #: Why the login is refused if the password turns out wrong (a guess).
+    if_wrong: str = "wrong_pin"
 
 
 @dataclass(slots=True)
@@ -242,10 +248,7 @@ def authorize(
     if voucher is None:
         if state.identification is not None:
             return _authorize_identified(state, state.identification, now, config)
-        if not has_ticket and f.router >= lock.max_router:
-            # Card numbers guessed at this router: made-up ones are refused a while.
-            return Reject("pin_locked")
-        return Reject("unknown_user")
+        return Reject(_wrong_name_or_pin(state, has_ticket, lock))
     if voucher.owner_id != router.owner_id:
         return Reject("wrong_venue")
     if voucher.status == "revoked":
@@ -316,7 +319,25 @@ def authorize(
         voucher.idle_timeout or config.default_idle_timeout,
         config.acct_interim_interval,
     )
-    return Accept(password, reply, timeout, voucher.id, ticket_id, other_password)
+    return Accept(
+        password,
+        reply,
+        timeout,
+        voucher.id,
+        ticket_id,
+        other_password,
+        _wrong_name_or_pin(state, has_ticket, lock, "wrong_pin"),
+    )
+
+
+def _wrong_name_or_pin(
+    state: AuthState, has_ticket: bool, lock: Lockout, usual: str = "unknown_user"
+) -> str:
+    """Why a wrong card number or password is refused: ``usual``, or the same
+    answer for both while guesses at this router lock it out (:class:`Lockout`)."""
+    if not has_ticket and state.failures.router >= lock.max_router:
+        return "guess_locked"
+    return usual
 
 
 def _authorize_identified(

@@ -166,7 +166,7 @@ def voucher_login(
     if not isinstance(decision, Reject) and not constant_time_equals(
         decision.password, pin
     ):
-        decision = Reject("wrong_pin")
+        decision = Reject(decision.if_wrong)
     if isinstance(decision, Reject):
         if counts_as_guess(decision.reason):
             record_pin_failure(session, router.id, code, mac, now)

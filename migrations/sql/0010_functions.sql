@@ -6,9 +6,7 @@
 --                   router's guesses are counted for this source only; a card's
 --                   wrong PINs from every source;
 --   p_window        seconds over which the card's and the MAC's guesses count;
---   p_router_window seconds over which the router's count (hotspot.policy.Lockout);
---                   counted only for a name that is no card, the only requests the
---                   router-wide lock-out refuses.
+--   p_router_window seconds over which the router's count (hotspot.policy.Lockout).
 -- Open sessions: the newest of each MAC, at most the card's max_devices + 1 MACs, so
 -- any device limit is enforced (the decision ignores the asking MAC's own session).
 -- The hints of 0006 still skip every side lookup that could find nothing.
@@ -51,10 +49,10 @@ BEGIN
          WHERE a.username = p_username
            AND a.created_at > v_now - make_interval(secs => p_window);
     END IF;
-    -- ... from this source: for this MAC at this router, and (not a card) this router.
+    -- ... from this source: for this MAC at this router, and this router.
     IF r.last_auth_failure_at > v_now - make_interval(secs => p_window) THEN
         SELECT count(*) FILTER (WHERE a.mac = v_mac AND v_mac <> ''),
-               count(*) FILTER (WHERE v.id IS NULL AND a.created_at
+               count(*) FILTER (WHERE a.created_at
                                       > v_now - make_interval(secs => p_router_window))
           INTO f_mac, f_router
           FROM auth_failures a

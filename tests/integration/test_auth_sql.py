@@ -301,7 +301,7 @@ def _start(session, router, user, when: dt.datetime, mac: str = MAC) -> None:
     )
 
 
-def test_guesses_count_per_card_anywhere_per_mac_here_and_router_for_no_card(
+def test_guesses_count_per_card_anywhere_per_mac_and_router_here(
     db_session, settings
 ) -> None:
     owner = factories.owner(db_session)
@@ -318,11 +318,10 @@ def test_guesses_count_per_card_anywhere_per_mac_here_and_router_for_no_card(
     _wrong_pin(db_session, here, other.code, MAC, now - dt.timedelta(seconds=30))
     _wrong_pin(db_session, here, "0000000000", OTHER_MAC, now - dt.timedelta(minutes=3))
 
-    # The card: its wrong PINs anywhere; the MAC: at this router; the router's
-    # (last minute) only for a name that is no card, the only ones it refuses.
+    # The card: its wrong PINs anywhere; the MAC and the router: at this router.
     assert auth_state(
         db_session, str(here.id), card.code, MAC, now
-    ).failures == Failures(card=1, mac=1, router=0)
+    ).failures == Failures(card=1, mac=1, router=1)
     assert auth_state(
         db_session, str(there.id), other.code, MAC, now
     ).failures == Failures(card=1, mac=1, router=0)
@@ -356,7 +355,7 @@ def test_the_portal_and_the_routers_lock_out_devices_and_routers_apart(
     # A card's wrong PINs count from every source; the MAC's and the router's
     # only from the source asking.
     assert failures(card.code, SOURCE_RADIUS) == Failures(card=1, mac=0, router=0)
-    assert failures(card.code, SOURCE_PORTAL) == Failures(card=1, mac=2, router=0)
+    assert failures(card.code, SOURCE_PORTAL) == Failures(card=1, mac=2, router=2)
     assert failures("0000000002", SOURCE_RADIUS) == Failures(card=0, mac=0, router=0)
     assert failures("0000000002", SOURCE_PORTAL) == Failures(card=0, mac=2, router=2)
     sources = db_session.scalars(
@@ -489,7 +488,7 @@ def test_each_field_of_a_card_lands_where_state_fields_says(
     assert f == {
         "router_id": str(here.id), "router_owner": str(owner.id),
         "router_enabled": "true",
-        "failures_card": "3", "failures_mac": "2", "failures_router": "0",
+        "failures_card": "3", "failures_mac": "2", "failures_router": "2",
         "ticket": f"{ticket.id} {ticket.nonce} {ep(ticket.expires_at)}",
         "voucher_id": str(v.id), "voucher_owner": str(owner.id), "status": "active",
         "pin": v.pin_encrypted, "time_limit": "7200", "data_limit": "5000000000",
