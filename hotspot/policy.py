@@ -24,8 +24,8 @@ Reply = tuple[tuple[str, str, str], ...]
 GIGAWORD = 1 << 32
 
 #: Devices a card may have online at once, at most: tariffs accept 1 to this
-#: (hotspot.services.tariffs). hotspot_auth_state fetches one more open session than
-#: the card's own limit, so every limit up to this one is enforced.
+#: (hotspot.services.tariffs). hotspot_auth_state fetches the open sessions of one MAC
+#: more than the card's own limit, so every limit up to this one is enforced.
 MAX_DEVICES = 16
 
 #: Where a guess was made: FreeRADIUS (an Access-Request from a router) or the

@@ -6,10 +6,9 @@ Create Date: 2026-12-01
 
 auth_failures.source: where a guess was made (radius or portal); each source counts
 its own device and router lock-outs. hotspot_auth_state takes the source and the
-lock-out windows from its callers (hotspot.policy.LOCKOUT), counts the router's
-guesses only for names that are no card, and fetches the open sessions of one MAC
-more than the card's own device limit (migrations/sql/0010_functions.sql).
-hotspot_auth_failure records the source.
+lock-out windows from its callers (hotspot.policy.LOCKOUT), and fetches the newest
+open session of each MAC, one MAC more than the card's own device limit
+(migrations/sql/0010_functions.sql). hotspot_auth_failure records the source.
 """
 
 import sqlalchemy as sa
