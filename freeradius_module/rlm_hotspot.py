@@ -17,7 +17,8 @@ from functools import lru_cache
 
 # The decision itself needs only the standard library (no dependency that
 # Debian's dist-packages could shadow), so it is imported once, here.
-from hotspot.policy import AccessRequest, Reject, parse_state
+from hotspot.messages import message
+from hotspot.policy import AccessRequest, Reject, counts_as_guess, parse_state
 from hotspot.policy import authorize as decide
 
 try:  # inside FreeRADIUS this is a built-in module
@@ -78,14 +79,16 @@ def instantiate(_: object = None) -> int:
     return 0
 
 
-#: Rejects that count toward the lock-out of card-number guessing.
-_COUNTED = frozenset({"unknown_user"})
+#: control:Tmp-Integer-1 = 1: if this request is rejected, it was a guess
+#: (hotspot.policy.GUESSES) and raddb's post-auth records it. Set on a Reject that
+#: is one, and on an Accept whose wrong password (chap/pap failing) would be.
+_GUESS = ("Tmp-Integer-1", ":=", "1")
 
 
 def _reject(reason: str, text: str) -> tuple:
     update = {"reply": (("Reply-Message", ":=", text),)}
-    if reason in _COUNTED:
-        update["config"] = (("Tmp-Integer-1", ":=", "1"),)
+    if counts_as_guess(reason):
+        update["config"] = (_GUESS,)
     return (RLM_MODULE_REJECT, update)
 
 
@@ -112,6 +115,11 @@ def authorize(p: tuple) -> object:
             config.append(("Tmp-Integer-0", ":=", str(decision.ticket_id)))
         if decision.other_password is not None:
             config.append(("Tmp-String-3", ":=", decision.other_password))
+        # The Reply-Message if the password turns out wrong (raddb's post-auth).
+        wrong = decision.if_wrong
+        config.append(("Tmp-String-4", ":=", message(wrong)))
+        if counts_as_guess(wrong):
+            config.append(_GUESS)
         return (
             RLM_MODULE_UPDATED,
             {"reply": decision.reply, "config": tuple(config)},

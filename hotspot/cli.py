@@ -244,8 +244,13 @@ def router() -> None:
 @click.option("--secret", required=True, help="RADIUS shared secret.")
 @click.option(
     "--require-message-authenticator/--no-require-message-authenticator",
-    default=False,
-    help="Refuse requests without Message-Authenticator (RouterOS >= 7.15).",
+    default=True,
+    show_default=True,
+    help="Drop Access-Requests without a valid Message-Authenticator. RouterOS >= "
+    "7.15 sends it (/radius set require-message-auth=yes-for-request-resp). Off "
+    "(older routers only), anyone who can send UDP from the router's address can "
+    "forge requests without the secret; they count as guesses, so they can lock out "
+    "a card whose number they know or a device's MAC.",
 )
 @pass_ctx
 def router_add(

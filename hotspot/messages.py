@@ -19,6 +19,8 @@ MESSAGES: dict[str, str] = {
     "balance_used": "The balance of this card is used up.",
     "device_limit": "This voucher is already in use on another device.",
     "pin_locked": "Too many wrong PINs. Please try again in 15 minutes.",
+    # Card numbers or PINs guessed at this router: the same words as for a card.
+    "guess_locked": "Too many wrong PINs. Please try again in 15 minutes.",
     "ticket_expired": "Your login has expired, please start again.",
     "identification_expired": "Please confirm your phone number again.",
     "phone_blocked": "Sorry, access from this phone number is not available here.",

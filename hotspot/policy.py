@@ -23,6 +23,68 @@ Reply = tuple[tuple[str, str, str], ...]
 
 GIGAWORD = 1 << 32
 
+#: Devices a card may have online at once, at most: tariffs accept 1 to this
+#: (hotspot.services.tariffs). hotspot_auth_state fetches the open sessions of one MAC
+#: more than the card's own limit, so every limit up to this one is enforced.
+MAX_DEVICES = 16
+
+#: Where a guess was made: FreeRADIUS (an Access-Request from a router) or the
+#: portal (a form anyone can post). auth_failures.source; each counts its own
+#: device and router lock-outs (see :class:`Lockout`).
+SOURCE_RADIUS = "radius"
+SOURCE_PORTAL = "portal"
+
+#: The rejects that count as a guess toward the lock-out (an auth_failures row): an
+#: unknown card number, a wrong PIN, and either while the router is locked out
+#: (``guess_locked``). The only definition: rlm_hotspot flags them for raddb's
+#: post-auth, the portal records them (hotspot.services.access).
+GUESSES = frozenset({"unknown_user", "wrong_pin", "guess_locked"})
+
+
+def counts_as_guess(reason: str) -> bool:
+    return reason in GUESSES
+
+
+@dataclass(frozen=True, slots=True)
+class Lockout:
+    """How many guesses lock what out, counted over which window (seconds).
+
+    Three scopes, each slowing guessing without refusing every guest of a venue:
+
+    - a card (its number, anywhere): ``max_card`` wrong PINs in ``window``; its PIN
+      is then only accepted through a portal ticket. Counted from every source: a
+      PIN guessed at the portal is as good as one guessed at a router.
+    - a device (its MAC at one router): ``max_mac`` guesses in ``window``, even with
+      a valid card: a device that keeps guessing stays locked.
+    - a router: after ``max_router`` guesses in ``router_window``, every failure
+      there looks the same (``guess_locked``): a made-up number is refused so, and a
+      real card with a wrong PIN too, so guessing card numbers from ever new MACs
+      no longer tells which exist. A right PIN still logs in: whoever floods a
+      venue with made-up numbers never locks its guests out. These refusals are
+      guesses too: they keep counting for the device (a device that keeps guessing
+      is locked out) and keep the router's scope on while the flood lasts.
+
+    The device and router scopes count the source's own guesses only: the portal's
+    MAC is whatever a browser posts, so a flood of portal forms must not lock out
+    logins at the router, nor the other way round. A card or device lock-out
+    (``pin_locked``) is not a guess: the card's owner may be the one asking."""
+
+    window: int = 15 * 60
+    router_window: int = 60
+    max_card: int = 5
+    max_mac: int = 10
+    max_router: int = 60
+
+    def __post_init__(self) -> None:
+        if not 0 < self.router_window <= self.window:
+            raise ValueError("the router's window must lie within the lock-out window")
+
+
+#: The lock-out rules, the one source: the decision's thresholds here, the windows
+#: passed to hotspot_auth_state by the portal and by raddb (HOTSPOT_LOCKOUT_WINDOW,
+#: HOTSPOT_LOCKOUT_ROUTER_WINDOW, set by hotspot.devstack.freeradius).
+LOCKOUT = Lockout()
+
 
 @dataclass(slots=True)
 class AccessRequest:
@@ -92,9 +154,9 @@ class GuestLimits:
 
 @dataclass(slots=True)
 class Failures:
-    """Recent wrong PINs: for this card anywhere (15 min), this MAC at this router
-    (15 min: a MAC means one device only on the network that sees it), this router
-    (1 min)."""
+    """Recent guesses (:class:`Lockout`): for this card anywhere, this MAC at this
+    router (a MAC means one device only on the network that sees it) and this
+    router."""
 
     card: int = 0
     mac: int = 0
@@ -123,10 +185,7 @@ class PolicyConfig:
     max_session_seconds: int = 86400
     acct_interim_interval: int = 60
     default_idle_timeout: int = 600
-    #: Wrong PINs before a lock-out: per card and per MAC (15 min), per router (1 min).
-    max_pin_failures_card: int = 5
-    max_pin_failures_mac: int = 10
-    max_pin_failures_router: int = 60
+    lockout: Lockout = LOCKOUT
 
 
 @dataclass(slots=True)
@@ -142,6 +201,8 @@ class Accept:
     #: card's PIN, typed on the router's own login page while a portal ticket for
     #: this device is pending.
     other_password: str | None = None
+    #: Why the login is refused if the password turns out wrong (a guess).
+    if_wrong: str = "wrong_pin"
 
 
 @dataclass(slots=True)
@@ -179,17 +240,15 @@ def authorize(
         return Reject("phone_blocked")
     has_ticket = state.ticket is not None and state.ticket.expires_at > now
     f = state.failures
-    if not has_ticket and (
-        f.mac >= config.max_pin_failures_mac
-        or f.router >= config.max_pin_failures_router
-    ):
-        # Guessing card numbers or PINs from this device or router: locked out.
+    lock = config.lockout
+    if not has_ticket and f.mac >= lock.max_mac:
+        # Guessing card numbers or PINs from this device: locked out.
         return Reject("pin_locked")
     voucher = state.voucher
     if voucher is None:
         if state.identification is not None:
             return _authorize_identified(state, state.identification, now, config)
-        return Reject("unknown_user")
+        return Reject(_wrong_name_or_pin(state, has_ticket, lock))
     if voucher.owner_id != router.owner_id:
         return Reject("wrong_venue")
     if voucher.status == "revoked":
@@ -240,11 +299,11 @@ def authorize(
     if ticket is not None and ticket.expires_at > now:
         password = config.ticket_password(ticket.nonce)
         ticket_id = ticket.id
-        if f.card < config.max_pin_failures_card:
+        if f.card < lock.max_card:
             other_password = config.decrypt_pin(voucher.pin_encrypted)
     else:
         # The PIN is checked by FreeRADIUS: refuse while this card is locked out.
-        if f.card >= config.max_pin_failures_card:
+        if f.card >= lock.max_card:
             return Reject("pin_locked")
         pin = config.decrypt_pin(voucher.pin_encrypted)
         if pin is None:
@@ -260,7 +319,25 @@ def authorize(
         voucher.idle_timeout or config.default_idle_timeout,
         config.acct_interim_interval,
     )
-    return Accept(password, reply, timeout, voucher.id, ticket_id, other_password)
+    return Accept(
+        password,
+        reply,
+        timeout,
+        voucher.id,
+        ticket_id,
+        other_password,
+        _wrong_name_or_pin(state, has_ticket, lock, "wrong_pin"),
+    )
+
+
+def _wrong_name_or_pin(
+    state: AuthState, has_ticket: bool, lock: Lockout, usual: str = "unknown_user"
+) -> str:
+    """Why a wrong card number or password is refused: ``usual``, or the same
+    answer for both while guesses at this router lock it out (:class:`Lockout`)."""
+    if not has_ticket and state.failures.router >= lock.max_router:
+        return "guess_locked"
+    return usual
 
 
 def _authorize_identified(
@@ -377,10 +454,11 @@ def limit_reply(
 
 
 #: The fields of ``hotspot_auth_state``'s answer, in order: one line, separated by
-#: ``|``, an empty field for NULL (migrations/sql/0006_functions.sql writes them).
+#: ``|``, an empty field for NULL (migrations/sql/0010_functions.sql writes them;
+#: tests/integration/test_auth_sql.py checks each lands where this says).
 #: ``ticket`` is "id nonce expiry", ``identification`` "id expiry", ``sessions``
-#: "MAC@last-update ..." (newest first); times are epoch seconds. A line of ``-``:
-#: no such router.
+#: "MAC@last-update ..." (one per MAC, newest first, at most the card's device limit
+#: plus one); times are epoch seconds. A line of ``-``: no such router.
 STATE_FIELDS = (
     "router_id", "router_owner", "router_enabled",
     "failures_card", "failures_mac", "failures_router",

@@ -180,6 +180,9 @@ MESSAGES: dict[str, LazyString] = {
     "balance_used": lazy_gettext("The balance of this card is used up."),
     "device_limit": lazy_gettext("This voucher is already in use on another device."),
     "pin_locked": lazy_gettext("Too many wrong PINs. Please try again in 15 minutes."),
+    "guess_locked": lazy_gettext(
+        "Too many wrong PINs. Please try again in 15 minutes."
+    ),
     "ticket_expired": lazy_gettext("Your login has expired, please start again."),
     "identification_expired": lazy_gettext("Please confirm your phone number again."),
     "phone_blocked": lazy_gettext(

@@ -94,6 +94,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 # -- the RADIUS stack shared by tests/radius and tests/browser ------------------
+# Router A requires Message-Authenticator (the default); B is an older router that
+# does not.
 SECRET_A = "secret-router-a"
 SECRET_B = "secret-router-b"
 
@@ -114,7 +116,9 @@ def venues(session_factory: sessionmaker[Session]) -> dict[str, Venue]:
             s, a, ip="127.0.0.1", secret=SECRET_A, require_message_authenticator=True
         )
         b = factories.owner(s)
-        rb = factories.router(s, b, ip="127.0.0.3", secret=SECRET_B)
+        rb = factories.router(
+            s, b, ip="127.0.0.3", secret=SECRET_B, require_message_authenticator=False
+        )
     return {
         "a": Venue(a, ra, SECRET_A, "127.0.0.1"),
         "b": Venue(b, rb, SECRET_B, "127.0.0.3"),

@@ -13,7 +13,7 @@ from collections import deque
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..policy import fresh_window
+from ..policy import LOCKOUT, fresh_window
 from ..settings import Settings
 from .affinity import pinned, placement
 from .process import stop_process
@@ -77,6 +77,8 @@ def radius_environment(
         HOTSPOT_PIN_KEY=settings.pin_key,
         HOTSPOT_ACCT_INTERIM_INTERVAL=str(settings.acct_interim_interval),
         HOTSPOT_SESSION_FRESH_SECONDS=str(fresh_window(settings.acct_interim_interval)),
+        HOTSPOT_LOCKOUT_WINDOW=str(LOCKOUT.window),
+        HOTSPOT_LOCKOUT_ROUTER_WINDOW=str(LOCKOUT.router_window),
         HOTSPOT_DEFAULT_IDLE_TIMEOUT=str(settings.default_idle_timeout),
         HOTSPOT_MAX_SESSION_SECONDS=str(settings.max_session_seconds),
     )

@@ -42,7 +42,8 @@ class VoucherBatch(CreatedAt, Base):
 
 
 class AuthFailure(Base):
-    """A wrong PIN (at RADIUS or the portal): counted to lock out guessing."""
+    """A guess (hotspot.policy.GUESSES: a wrong PIN or an unknown card number, at
+    RADIUS or on the portal): counted to lock out guessing."""
 
     __tablename__ = "auth_failures"
     __table_args__ = (
@@ -58,6 +59,8 @@ class AuthFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(17), default="")
     created_at: Mapped[dt.datetime]
+    #: Where it was made: hotspot.policy.SOURCE_RADIUS or SOURCE_PORTAL.
+    source: Mapped[str] = mapped_column(String(8), server_default="radius")
 
 
 class Voucher(CreatedAt, Base):

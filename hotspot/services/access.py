@@ -14,13 +14,17 @@ from ..crypto import PinCipher, constant_time_equals, ticket_password
 from ..db import affected
 from ..models import LoginTicket, Router
 from ..policy import (
+    LOCKOUT,
+    SOURCE_PORTAL,
     Accept,
     AccessDecision,
     AccessRequest,
     AuthState,
+    Lockout,
     PolicyConfig,
     Reject,
     authorize,
+    counts_as_guess,
     fresh_window,
     parse_state,
 )
@@ -54,13 +58,20 @@ def load_state(
     mac: str,
     now: dt.datetime | None = None,
     acct_interim_interval: int | None = None,
+    *,
+    source: str = SOURCE_PORTAL,
+    lockout: Lockout = LOCKOUT,
 ) -> AuthState:
     """The state the decision needs: the very SQL function rlm_sql calls.
 
     ``acct_interim_interval``: open sessions that are stale for the policy are not
-    fetched (None: all are)."""
+    fetched (None: all are). ``source``: whose guesses lock the device and the
+    router out (the portal's, unless told otherwise)."""
     raw = session.scalar(
-        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh)"),
+        text(
+            "SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh, :source,"
+            " :window, :router_window)"
+        ),
         {
             "r": str(router_id),
             "u": username,
@@ -69,6 +80,9 @@ def load_state(
             "fresh": None
             if acct_interim_interval is None
             else str(fresh_window(acct_interim_interval)),
+            "source": source,
+            "window": lockout.window,
+            "router_window": lockout.router_window,
         },
     )
     return parse_state(raw)
@@ -88,16 +102,20 @@ def decide(
 
     ``ignore_ticket``: the portal checks a PIN itself, so a pending ticket (which
     would make the ticket's secret the password) is left out."""
+    config = policy_config(settings)
     state = load_state(
-        session, router_id, username, mac, now, settings.acct_interim_interval
+        session,
+        router_id,
+        username,
+        mac,
+        now,
+        settings.acct_interim_interval,
+        lockout=config.lockout,
     )
     if ignore_ticket:
         state = replace(state, ticket=None)
     decision = authorize(
-        AccessRequest(username, mac, router_id),
-        state,
-        now.timestamp(),
-        policy_config(settings),
+        AccessRequest(username, mac, router_id), state, now.timestamp(), config
     )
     return state, decision
 
@@ -105,14 +123,16 @@ def decide(
 def record_pin_failure(
     session: Session, router_id: int, username: str, mac: str, now: dt.datetime
 ) -> None:
-    """A wrong PIN typed on the portal counts toward the lock-out like one at RADIUS."""
+    """A guess on the portal: it counts toward the card's lock-out like one at
+    RADIUS, and toward the portal's own device and router lock-outs."""
     session.execute(
-        text("SELECT hotspot_auth_failure(:r, :u, :m, :now)"),
+        text("SELECT hotspot_auth_failure(:r, :u, :m, :now, :source)"),
         {
             "r": str(router_id),
             "u": username[:64],
             "m": mac,
             "now": str(now.timestamp()),
+            "source": SOURCE_PORTAL,
         },
     )
 
@@ -144,13 +164,14 @@ def voucher_login(
     state, decision = decide(
         session, settings, router.id, code, mac, now, ignore_ticket=True
     )
+    if not isinstance(decision, Reject) and not constant_time_equals(
+        decision.password, pin
+    ):
+        decision = Reject(decision.if_wrong)
     if isinstance(decision, Reject):
-        if decision.reason == "unknown_user":
+        if counts_as_guess(decision.reason):
             record_pin_failure(session, router.id, code, mac, now)
         return decision
-    if not constant_time_equals(decision.password, pin):
-        record_pin_failure(session, router.id, code, mac, now)
-        return Reject("wrong_pin")
     voucher_id = state.voucher.id if state.voucher else None
     ticket, password = issue_ticket(
         session, settings, router, code, mac, "voucher", now, voucher_id=voucher_id

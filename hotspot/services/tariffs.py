@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from ..models import Owner, Tariff
+from ..policy import MAX_DEVICES
 from ..units import UnitError, parse_duration, parse_rate_limit, parse_size
 
 _MAX_SECONDS = 2**31 - 1
@@ -43,8 +44,8 @@ def add_tariff(
         raise InvalidInput("kind: free, prepaid or metered")
     if validity_from not in ("first_use", "creation"):
         raise InvalidInput("validity counts from first_use or creation")
-    if not 1 <= max_devices <= 16:
-        raise InvalidInput("devices at once: 1 to 16")
+    if not 1 <= max_devices <= MAX_DEVICES:
+        raise InvalidInput(f"devices at once: 1 to {MAX_DEVICES}")
     if kind == "metered" and price_per_mb is None and price_per_minute is None:
         raise InvalidInput("a metered tariff needs a price per MB and/or per minute")
     if kind != "metered" and (price_per_mb is not None or price_per_minute is not None):

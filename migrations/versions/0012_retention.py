@@ -1,7 +1,7 @@
 """retention: purge log and the indexes the purge job walks
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-01
 
 The retention job (hotspot.services.retention) deletes old rows in batches ordered
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -4,17 +4,26 @@ login ticket bound to the device and the router. Time is injected."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hotspot.crypto import ticket_password
-from hotspot.models import LoginTicket
-from hotspot.policy import Accept, Reject
+from hotspot.models import AuthFailure, LoginTicket
+from hotspot.policy import (
+    LOCKOUT,
+    MAX_DEVICES,
+    SOURCE_PORTAL,
+    SOURCE_RADIUS,
+    Accept,
+    Reject,
+)
 from hotspot.services.access import (
     PortalLogin,
     issue_ticket,
+    load_state,
     purge_login_tickets,
     voucher_login,
 )
@@ -175,3 +184,90 @@ def test_purge_deletes_only_expired_tickets(db_session, settings, venue) -> None
     assert left() == {fresh.id}
     assert purge_login_tickets(db_session, NOW + ttl + dt.timedelta(seconds=1)) == 1
     assert left() == set()
+
+
+# -- devices at once, as RADIUS counts them ------------------------------------------
+
+
+def _online(session: Session, router, code: str, mac: str, when: dt.datetime) -> None:
+    """An Accounting-Start, stored as the spool reader stores it."""
+    session.execute(
+        text(
+            "SELECT hotspot_accounting(:r, 'Start', :id, :u, :m, '10.5.50.9',"
+            " '0', '0', '0', '0', '0', '', :now, '0')"
+        ),
+        {
+            "r": str(router.id),
+            "id": factories.unique("acct"),
+            "u": code,
+            "m": mac,
+            "now": str(int(when.timestamp())),
+        },
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 8, 9, MAX_DEVICES])
+def test_a_card_admits_its_device_limit_and_refuses_one_more(
+    db_session, settings, venue, limit: int
+) -> None:
+    owner, router = venue
+    issued = factories.voucher(db_session, owner, settings.pin_key, max_devices=limit)
+    macs = [f"02:DE:00:00:00:{n:02X}" for n in range(limit + 1)]
+    for n, mac in enumerate(macs[:-1]):
+        # The Nth device is admitted while N-1 others are online...
+        login = voucher_login(
+            db_session, settings, router, issued.code, issued.pin, mac, NOW
+        )
+        assert isinstance(login, PortalLogin), (n, login)
+        _online(db_session, router, issued.code, mac, NOW - dt.timedelta(seconds=30))
+    # ... one more is not.
+    assert voucher_login(
+        db_session, settings, router, issued.code, issued.pin, macs[-1], NOW
+    ) == Reject("device_limit")
+
+
+# -- guessing on the portal ----------------------------------------------------------
+
+
+def _random_mac() -> str:
+    return "02:" + ":".join(f"{b:02X}" for b in os.urandom(5))
+
+
+def test_a_flood_of_made_up_numbers_on_the_portal_locks_no_guest_out(
+    db_session, settings, venue
+) -> None:
+    owner, router = venue
+    issued = factories.voucher(db_session, owner, settings.pin_key)
+    for n in range(70):
+        result = voucher_login(
+            db_session, settings, router, f"9{n:09d}", "123456", _random_mac(), NOW
+        )
+        assert isinstance(result, Reject)
+    # Made-up numbers and a real card's wrong PIN now get the same answer...
+    for code, pin in ((f"8{0:09d}", "123456"), (issued.code, "00000000")):
+        assert voucher_login(
+            db_session, settings, router, code, pin, _random_mac(), NOW
+        ) == Reject("guess_locked")
+    # ... while a guest with a valid card on its own device logs in.
+    login = voucher_login(
+        db_session, settings, router, issued.code, issued.pin, _random_mac(), NOW
+    )
+    assert isinstance(login, PortalLogin)
+    # A device that keeps guessing is locked out, even with the valid card.
+    guesser = _random_mac()
+    for n in range(LOCKOUT.max_mac):
+        voucher_login(db_session, settings, router, f"7{n:09d}", "1", guesser, NOW)
+    assert voucher_login(
+        db_session, settings, router, issued.code, issued.pin, guesser, NOW
+    ) == Reject("pin_locked")
+
+    # Every guess was recorded as the portal's; RADIUS logins there are unaffected.
+    sources = db_session.scalars(
+        select(AuthFailure.source).where(AuthFailure.router_id == router.id)
+    ).all()
+    assert len(sources) == 70 + 2 + LOCKOUT.max_mac
+    assert set(sources) == {SOURCE_PORTAL}
+    at_radius = load_state(
+        db_session, router.id, "9000000000", _random_mac(), NOW, source=SOURCE_RADIUS
+    )
+    assert at_radius.failures.router == 0

@@ -4,13 +4,26 @@ behind a source address, the state the decision needs, and using up a ticket."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from hotspot.models import LoginTicket, Router
+from hotspot.errors import InvalidInput
+from hotspot.models import (
+    AuthFailure,
+    Identification,
+    LoginTicket,
+    PhoneBlacklist,
+    Router,
+)
 from hotspot.policy import (
+    LOCKOUT,
+    MAX_DEVICES,
+    SOURCE_PORTAL,
+    SOURCE_RADIUS,
+    STATE_FIELDS,
     AuthState,
     Failures,
     RouterInfo,
@@ -29,27 +42,34 @@ def client(session: Session, ip: str) -> str | None:
     return session.scalar(text("SELECT hotspot_client(:ip)"), {"ip": ip})
 
 
-def auth_state(
+def auth_line(
     session: Session,
     router: str,
     user: str,
     mac: str,
     now: dt.datetime | None = None,
     fresh: str | None = None,
-) -> AuthState:
+    source: str = SOURCE_RADIUS,
+) -> str:
     """What rlm_sql fetches (``now``: the request time; ``fresh``: the policy's
-    horizon for open sessions)."""
-    raw = session.scalar(
-        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh)"),
+    horizon for open sessions), as raddb asks for it."""
+    return session.scalar(
+        text("SELECT hotspot_auth_state(:r, :u, :m, :now, :fresh, :source, :w, :rw)"),
         {
             "r": router,
             "u": user,
             "m": mac,
             "now": None if now is None else str(now.timestamp()),
             "fresh": fresh,
+            "source": source,
+            "w": LOCKOUT.window,
+            "rw": LOCKOUT.router_window,
         },
     )
-    return parse_state(raw)
+
+
+def auth_state(*args: object, **kwargs: object) -> AuthState:
+    return parse_state(auth_line(*args, **kwargs))  # type: ignore[arg-type]
 
 
 def epoch(value: dt.datetime | None) -> float | None:
@@ -61,7 +81,13 @@ def epoch(value: dt.datetime | None) -> float | None:
 
 def test_client_of_an_enabled_router(db_session: Session) -> None:
     owner = factories.owner(db_session)
-    plain = factories.router(db_session, owner, ip="10.77.0.1", secret="s3cret-plain")
+    plain = factories.router(
+        db_session,
+        owner,
+        ip="10.77.0.1",
+        secret="s3cret-plain",
+        require_message_authenticator=False,
+    )
     strict = factories.router(
         db_session,
         owner,
@@ -86,7 +112,7 @@ def test_a_disabled_router_is_still_a_client(db_session: Session) -> None:
     r = factories.router(db_session, factories.owner(db_session), ip="10.77.0.3")
     r.enabled = False
     db_session.flush()
-    assert client(db_session, "10.77.0.3") == f"{r.id} 0 {r.radius_secret}"
+    assert client(db_session, "10.77.0.3") == f"{r.id} 1 {r.radius_secret}"
 
 
 # -- hotspot_auth_state -------------------------------------------------------------
@@ -243,15 +269,23 @@ def test_a_ticket_is_used_once(db_session) -> None:
 # -- hints: lookups skipped only where they could find nothing ----------------------
 
 
-def _wrong_pin(session, router, user, mac, when: dt.datetime) -> None:
+def _wrong_pin(
+    session, router, user, mac, when: dt.datetime, source: str = SOURCE_RADIUS
+) -> None:
     session.execute(
-        text("SELECT hotspot_auth_failure(:r, :u, :m, :now)"),
-        {"r": str(router.id), "u": user, "m": mac, "now": str(when.timestamp())},
+        text("SELECT hotspot_auth_failure(:r, :u, :m, :now, :source)"),
+        {
+            "r": str(router.id),
+            "u": user,
+            "m": mac,
+            "now": str(when.timestamp()),
+            "source": source,
+        },
     )
 
 
-def _start(session, router, user, when: dt.datetime) -> None:
-    """An Accounting-Start from ``MAC``, stored as the spool reader stores it."""
+def _start(session, router, user, when: dt.datetime, mac: str = MAC) -> None:
+    """An Accounting-Start from ``mac``, stored as the spool reader stores it."""
     session.execute(
         text(
             "SELECT hotspot_accounting(:r, 'Start', :id, :u, :m, '10.5.50.9',"
@@ -261,13 +295,13 @@ def _start(session, router, user, when: dt.datetime) -> None:
             "r": str(router.id),
             "id": factories.unique("acct"),
             "u": user,
-            "m": MAC,
+            "m": mac,
             "now": str(int(when.timestamp())),
         },
     )
 
 
-def test_wrong_pins_count_per_card_anywhere_per_mac_and_router_here(
+def test_guesses_count_per_card_anywhere_per_mac_and_router_here(
     db_session, settings
 ) -> None:
     owner = factories.owner(db_session)
@@ -301,6 +335,62 @@ def test_wrong_pins_count_per_card_anywhere_per_mac_and_router_here(
         auth_state(db_session, str(here.id), card.code, MAC, later).failures
         == Failures()
     )
+
+
+def test_the_portal_and_the_routers_lock_out_devices_and_routers_apart(
+    db_session, settings
+) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    card = factories.voucher(db_session, owner, settings.pin_key).voucher
+    now = dt.datetime.now(dt.UTC)
+    at = now - dt.timedelta(seconds=10)
+    _wrong_pin(db_session, router, card.code, MAC, at, SOURCE_PORTAL)
+    _wrong_pin(db_session, router, "0000000001", MAC, at, SOURCE_PORTAL)
+    r = str(router.id)
+
+    def failures(user: str, source: str) -> Failures:
+        return auth_state(db_session, r, user, MAC, now, None, source).failures
+
+    # A card's wrong PINs count from every source; the MAC's and the router's
+    # only from the source asking.
+    assert failures(card.code, SOURCE_RADIUS) == Failures(card=1, mac=0, router=0)
+    assert failures(card.code, SOURCE_PORTAL) == Failures(card=1, mac=2, router=2)
+    assert failures("0000000002", SOURCE_RADIUS) == Failures(card=0, mac=0, router=0)
+    assert failures("0000000002", SOURCE_PORTAL) == Failures(card=0, mac=2, router=2)
+    sources = db_session.scalars(
+        select(AuthFailure.source).where(AuthFailure.router_id == router.id)
+    ).all()
+    assert sources == [SOURCE_PORTAL, SOURCE_PORTAL]
+
+
+def test_the_lockout_windows_are_the_callers(db_session, settings) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    now = dt.datetime.now(dt.UTC)
+    _wrong_pin(db_session, router, "0000000003", MAC, now - dt.timedelta(seconds=90))
+    _wrong_pin(db_session, router, "0000000004", MAC, now - dt.timedelta(seconds=20))
+
+    def failures(window: int, router_window: int) -> Failures:
+        line = db_session.scalar(
+            text(
+                "SELECT hotspot_auth_state(:r, '0000000005', :m, :now, NULL,"
+                " :source, :w, :rw)"
+            ),
+            {
+                "r": str(router.id),
+                "m": MAC,
+                "now": str(now.timestamp()),
+                "source": SOURCE_RADIUS,
+                "w": window,
+                "rw": router_window,
+            },
+        )
+        return parse_state(line).failures
+
+    assert failures(900, 60) == Failures(card=0, mac=2, router=1)
+    assert failures(120, 120) == Failures(card=0, mac=2, router=2)
+    assert failures(60, 10) == Failures(card=0, mac=1, router=0)
 
 
 def test_hints_are_kept_by_every_writer(db_session, settings) -> None:
@@ -352,3 +442,130 @@ def test_open_sessions_are_fetched_while_they_may_be_fresh(
         auth_state(db_session, str(router.id), card.code, OTHER_MAC, late).open_sessions
         == online
     )
+
+
+# -- the state line's contract: hotspot.policy.STATE_FIELDS ---------------------------
+
+
+def named(line: str) -> dict[str, str]:
+    """The state line's fields by the names STATE_FIELDS gives them."""
+    return dict(zip(STATE_FIELDS, line.split("|"), strict=True))
+
+
+def ep(value: dt.datetime) -> str:
+    """A time as the line writes it (PostgreSQL's epoch, microseconds)."""
+    return f"{value.timestamp():.6f}"
+
+
+def test_each_field_of_a_card_lands_where_state_fields_says(
+    db_session: Session, settings: Settings
+) -> None:
+    owner = factories.owner(db_session)
+    here = factories.router(db_session, owner)
+    there = factories.router(db_session, owner)
+    v = factories.voucher(
+        db_session, owner, settings.pin_key,
+        time="2h", data="5GB", rate="2M/4M", validity="30d", idle="5m",
+    ).voucher  # fmt: skip
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    v.expires_at = now + dt.timedelta(days=9)
+    v.sell_by = now + dt.timedelta(days=8)
+    v.activated_at = now - dt.timedelta(days=1)
+    v.used_seconds, v.used_bytes, v.max_devices = 121, 122, 3
+    v.face_value = Decimal("1000.50")
+    v.price_per_mb, v.price_per_minute = Decimal("12.3400"), Decimal("5.6700")
+    db_session.flush()
+    for _ in range(3):  # the card's wrong PINs, elsewhere
+        _wrong_pin(db_session, there, v.code, OTHER_MAC, now - dt.timedelta(minutes=2))
+    for n in range(2):  # this device's guesses here
+        _wrong_pin(
+            db_session, here, f"000000000{n}", MAC, now - dt.timedelta(seconds=5)
+        )
+    ticket = _ticket(db_session, here, v.code, MAC)
+    _start(db_session, here, v.code, now - dt.timedelta(seconds=30))
+
+    f = named(auth_line(db_session, str(here.id), v.code, MAC, now))
+    assert f == {
+        "router_id": str(here.id), "router_owner": str(owner.id),
+        "router_enabled": "true",
+        "failures_card": "3", "failures_mac": "2", "failures_router": "2",
+        "ticket": f"{ticket.id} {ticket.nonce} {ep(ticket.expires_at)}",
+        "voucher_id": str(v.id), "voucher_owner": str(owner.id), "status": "active",
+        "pin": v.pin_encrypted, "time_limit": "7200", "data_limit": "5000000000",
+        "rate_limit": "2M/4M", "idle_timeout": "300", "validity": str(30 * 86400),
+        "expires_at": ep(v.expires_at), "sell_by": ep(v.sell_by),
+        "activated_at": ep(v.activated_at),
+        "used_seconds": "121", "used_bytes": "122", "max_devices": "3",
+        "face_value": "1000.50", "price_per_mb": "12.3400",
+        "price_per_minute": "5.6700",
+        "sessions": f"{MAC}@{ep(now - dt.timedelta(seconds=30))}",
+        "identification": "", "blacklisted": "",
+        "guest_data_limit": "", "guest_time_limit": "", "guest_rate_limit": "",
+        "guest_idle_timeout": "",
+    }  # fmt: skip
+
+
+def test_each_field_of_a_phone_login_lands_where_state_fields_says(
+    db_session: Session, settings: Settings
+) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    guests = factories.tariff(
+        db_session, owner, time="3h", data="2GB", rate="1M/1M", idle="7m"
+    )
+    owner.guest_tariff_id = guests.id
+    phone = "+998901234567"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ident = Identification(
+        owner_id=owner.id, router_id=router.id, method="sms", subject=phone,
+        reference="", mac=MAC, expires_at=now + dt.timedelta(hours=20),
+    )  # fmt: skip
+    db_session.add_all([ident, PhoneBlacklist(owner_id=owner.id, phone=phone)])
+    db_session.flush()
+    _wrong_pin(db_session, router, "0000000009", MAC, now - dt.timedelta(seconds=5))
+
+    f = named(auth_line(db_session, str(router.id), phone, MAC, now))
+    filled = {name: value for name, value in f.items() if value}
+    assert filled == {
+        "router_id": str(router.id), "router_owner": str(owner.id),
+        "router_enabled": "true",
+        # Not a card: its name's guesses (none), the device's and the router's.
+        "failures_card": "0", "failures_mac": "1", "failures_router": "1",
+        "identification": f"{ident.id} {ep(ident.expires_at)}",
+        "blacklisted": "true",
+        "guest_data_limit": "2000000000", "guest_time_limit": "10800",
+        "guest_rate_limit": "1M/1M", "guest_idle_timeout": "420",
+    }  # fmt: skip
+
+
+# -- devices at once: every limit up to the tariffs' maximum --------------------------
+
+
+@pytest.mark.parametrize("limit", [1, 8, 9, MAX_DEVICES])
+def test_open_sessions_follow_the_cards_device_limit(
+    db_session, settings, limit: int
+) -> None:
+    owner = factories.owner(db_session)
+    router = factories.router(db_session, owner)
+    card = factories.voucher(
+        db_session, owner, settings.pin_key, max_devices=limit
+    ).voucher
+    assert card.max_devices == limit
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=60)
+    macs = [f"02:D0:00:00:00:{n:02X}" for n in range(limit + 3)]
+    for n, mac in enumerate(macs):
+        _start(db_session, router, card.code, start + dt.timedelta(seconds=n), mac)
+    # A second session of the newest MAC (roaming): one MAC, one entry.
+    _start(db_session, router, card.code, start + dt.timedelta(seconds=40), macs[-1])
+
+    state = auth_state(db_session, str(router.id), card.code, "02:D0:FF:FF:FF:FF")
+    fetched = [mac for mac, _ in state.open_sessions]
+    # Newest first, one MAC more than the card may have online.
+    assert fetched == macs[::-1][: limit + 1]
+
+
+def test_a_tariff_allows_devices_up_to_the_maximum_fetched(db_session) -> None:
+    owner = factories.owner(db_session)
+    assert factories.tariff(db_session, owner, max_devices=MAX_DEVICES)
+    with pytest.raises(InvalidInput, match=f"1 to {MAX_DEVICES}"):
+        factories.tariff(db_session, owner, max_devices=MAX_DEVICES + 1)

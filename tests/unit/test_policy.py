@@ -324,7 +324,7 @@ def test_a_locked_card_has_only_the_ticket() -> None:
     # ... but not once wrong PINs have locked the card out.
     ticket = TicketInfo(id=42, nonce="nonce-abc", expires_at=NOW + 60)
     locked = state(voucher(), ticket=ticket)
-    locked.failures = Failures(card=CONFIG.max_pin_failures_card)
+    locked.failures = Failures(card=CONFIG.lockout.max_card)
     decision = authorize(REQUEST, locked, NOW, CONFIG)
     assert isinstance(decision, Accept)
     assert decision.ticket_id == 42 and decision.other_password is None
