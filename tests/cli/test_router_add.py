@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from hotspot.models import Router
-from tests.cli.test_cli import cli  # noqa: F401 - the fixture
 
 
 @pytest.mark.parametrize(
