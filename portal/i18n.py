@@ -196,6 +196,7 @@ MESSAGES: dict[str, LazyString] = {
         "We could not find this registration, please check it."
     ),
     "documents_disabled": lazy_gettext("Login by documents is not available here."),
+    "document_attempts": lazy_gettext("Too many attempts, please try again later."),
     "service_unavailable": lazy_gettext(
         "The service is temporarily unavailable, please try again."
     ),

@@ -2,7 +2,13 @@
 
 from .accounting import RadiusSession
 from .base import Base
-from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
+from .identification import (
+    DocumentAttempt,
+    Identification,
+    OtpChallenge,
+    PhoneBlacklist,
+    Registration,
+)
 from .sms import SmsMessage, SmsStatus
 from .tariffs import Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
@@ -12,6 +18,7 @@ from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 __all__ = [
     "ApiToken",
     "AuthFailure",
+    "DocumentAttempt",
     "TariffKind",
     "ValidityFrom",
     "VoucherBatch",
