@@ -6,6 +6,7 @@
 - Headers: a Content-Security-Policy allowing only our own resources and the inline
   scripts and styles that carry this response's nonce, no framing.
 - The session cookie: SameSite=Lax always, Secure when the portal URL is https.
+- No form or query value holds NUL (400).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -79,6 +80,13 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def _refuse_nul() -> None:
+    """No text a guest can type holds NUL (PostgreSQL cannot store it either)."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in v for v in values):
+        abort(400)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings.portal_url.startswith("https://")
@@ -86,4 +94,5 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.wsgi_app, proxy_networks(settings.trusted_proxies)
     )
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(_refuse_nul)
     app.after_request(_headers)

@@ -116,7 +116,7 @@ def parallel_requests(session_factory: sessionmaker[Session]) -> None:
             gate.wait(10)
             mac = f"02:00:00:00:07:{n:02X}"
             results.append(
-                request_code(s, r, "+998 90 765 43 21", mac, now, send, client_ip=None)
+                request_code(s, r, "+998 90 765 00 01", mac, now, send, client_ip=None)
             )
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(20)]
