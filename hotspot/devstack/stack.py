@@ -59,7 +59,8 @@ def seed_demo(
     """The demo venue (idempotent); returns unused demo voucher codes and PINs.
 
     ``hotspot_host``: where the router simulator serves guests (its
-    ``link-login-only``), the demo router's hotspot host."""
+    ``link-login-only``), the demo router's hotspot host (with ``localhost``, for a
+    browser that opens the simulator by that name)."""
     from ..services.identification import import_registrations
     from ..services.tariffs import add_tariff
     from ..services.tenancy import add_owner, add_router, set_router_trust
@@ -88,7 +89,7 @@ def seed_demo(
             if router is None:
                 router = add_router(s, owner, DEMO_ROUTER, "127.0.0.1", DEMO_SECRET)
             # The simulator's guests post from 127.0.0.1, the router's address.
-            set_router_trust(s, router, hotspot_hosts=[hotspot_host])
+            set_router_trust(s, router, hotspot_hosts=[hotspot_host, "localhost"])
             tariff = s.scalar(
                 select(Tariff).where(
                     Tariff.owner_id == owner.id, Tariff.name == DEMO_TARIFF

@@ -110,6 +110,12 @@ def from_router() -> str | Response | tuple[str, int]:
     router = router_for_request(
         db.session, values["identity"].strip(), request.remote_addr, _cloud()
     )
+    if router is None:
+        log.info(
+            "login page refused: no router %r known by %s",
+            values["identity"][:64],
+            request.remote_addr,
+        )
     if router is None or not _context_fits(router, values):
         session.pop(CONTEXT_KEY, None)
         return _not_from_a_router()
