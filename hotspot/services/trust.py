@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Session
 
 from ..models import Router
+from .access import router_by_nas_identifier
 
 #: name -> the addresses it resolves to (empty when it does not).
 Resolver = Callable[[str], Iterable[str]]
@@ -98,9 +99,7 @@ def router_for_request(
     the request comes from its addresses; without ``identity``, the only router known
     by the source address. None when there is no such router."""
     if identity:
-        router = session.scalar(
-            select(Router).where(Router.nas_identifier == identity, Router.enabled)
-        )
+        router = router_by_nas_identifier(session, identity)
         return router if router and knows_address(router, address, cloud) else None
     ip = parse_address(address)
     if ip is None:
