@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.identification import purge_document_attempts
 from hotspot.services.vouchers import mark_expired_vouchers
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("purge-login-tickets", purge_login_tickets, seconds=60),
     Job("mark-expired-vouchers", mark_expired_vouchers, seconds=300),
+    Job("purge-document-attempts", purge_document_attempts, seconds=600),
 )
 
 

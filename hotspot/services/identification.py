@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..crypto import hash_secret, random_string, verify_secret
@@ -486,6 +486,16 @@ def _documents_limited(
         >= limit
         for who, limit in limits
     )
+
+
+def purge_document_attempts(session: Session, now: dt.datetime) -> int:
+    """Delete missed document logins older than the hour the limits count."""
+    result = session.execute(
+        delete(DocumentAttempt).where(
+            DocumentAttempt.created_at < now - dt.timedelta(hours=1)
+        )
+    )
+    return result.rowcount or 0
 
 
 def import_registrations(

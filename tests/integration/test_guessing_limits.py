@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.db import make_engine, make_sessionmaker, transaction
-from hotspot.models import OtpChallenge, Router, SmsMessage
+from hotspot.models import DocumentAttempt, OtpChallenge, Router, SmsMessage
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.identification import (
@@ -85,6 +85,20 @@ def test_a_router_has_a_ceiling_of_misses(db_session, settings: Settings):
     # The same room at another venue of the operator is another room.
     other = hotel(db_session)
     assert isinstance(guess(db_session, settings, other, "12", "Karimov"), PortalLogin)
+
+
+def test_old_misses_are_purged(db_session, settings: Settings):
+    from scheduler.jobs import JOBS
+
+    router = hotel(db_session)
+    guess(db_session, settings, router, "12", "Old", t=T0 - dt.timedelta(minutes=61))
+    guess(db_session, settings, router, "12", "New", t=T0 - dt.timedelta(minutes=59))
+    job = next(j for j in JOBS if j.name == "purge-document-attempts")
+    assert job.func(db_session, T0) == 1
+    kept = db_session.scalars(
+        select(DocumentAttempt.created_at).where(DocumentAttempt.router_id == router.id)
+    ).all()
+    assert kept == [T0 - dt.timedelta(minutes=59)]
 
 
 def test_parallel_code_requests_for_one_phone_send_one_sms(database_url: str):
