@@ -33,6 +33,7 @@ MESSAGES: dict[str, str] = {
     "sms_failed": "The SMS could not be sent, please try again.",
     "document_not_found": "We could not find this registration, please check it.",
     "documents_disabled": "Login by documents is not available here.",
+    "document_attempts": "Too many attempts, please try again later.",
     "service_unavailable": "The service is temporarily unavailable, please try again.",
     "bad_request": "The request could not be understood.",
 }

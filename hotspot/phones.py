@@ -44,3 +44,10 @@ def display(phone: str) -> str:
     return phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
+
+
+def display_masked(phone: str) -> str:
+    """For pages: ``998901234567`` -> ``+998 90 *** ** 67``: the guest recognises
+    the number, whoever reads the page cannot learn it."""
+    shown = iter(mask(phone))
+    return "".join(next(shown, "*") if ch.isdigit() else ch for ch in display(phone))

@@ -59,6 +59,11 @@ class Settings:
     sms_providers: str = ""
     #: The demo stack's simulated router, linked from the portal's front page.
     demo_router_url: str = ""
+    #: Reverse proxies in front of the portal (addresses or networks, comma
+    #: separated): only from them is X-Forwarded-For believed. Empty: none.
+    trusted_proxies: str = ""
+    #: 1 in the demo stack only: shows the demo's SMS outbox at /demo/sms.
+    demo: int = 0
     #: Default language of guest pages.
     default_locale: str = "en"
     #: Days each kind of record is kept (hotspot.services.retention); 0: for ever.

@@ -114,6 +114,21 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("ticket_pattern", "what a travel ticket number looks like", _pattern),
     Setting(
+        "document_attempts_per_reference",
+        "document logins an hour per room or ticket number that match nothing",
+        _whole(1, 20),
+    ),
+    Setting(
+        "document_attempts_per_ip",
+        "document logins an hour per client address that match nothing",
+        _whole(1, 100_000),
+    ),
+    Setting(
+        "document_attempts_per_router",
+        "document logins an hour per router that match nothing",
+        _whole(1, 100_000),
+    ),
+    Setting(
         "identification_hours",
         "hours an identification lasts",
         _whole(1, MAX_IDENTIFICATION_HOURS),

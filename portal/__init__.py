@@ -12,9 +12,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from hotspot.clock import Clock, SystemClock
+from hotspot.services.trust import resolve
 from hotspot.settings import Settings
 
-from . import i18n
+from . import i18n, security
 from .extensions import csrf, db
 from .i18n import message_text
 
@@ -34,12 +35,14 @@ def create_app(
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=3600,
         HOTSPOT_SETTINGS=settings,
         HOTSPOT_CLOCK=clock or SystemClock(),
         DEMO_ROUTER_URL=settings.demo_router_url or None,
+        #: name -> addresses, for routers known by their IP Cloud name.
+        HOTSPOT_RESOLVER=resolve,
     )
+    security.init_app(app, settings)
     if config:
         app.config.update(config)
 

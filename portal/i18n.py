@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import Babel, get_locale, lazy_gettext
@@ -118,8 +118,9 @@ def switch_url(locale: str) -> str:
     args = [(k, v) for k, v in request.args.items(multi=True) if k != LANG_ARG]
     rule = request.url_rule
     if rule is None:
-        # No route (404): the same path, never a scheme-relative //host link.
-        base = request.script_root + "/" + request.path.lstrip("/")
+        # No route (404): the same path, percent-encoded, so that it never reads
+        # as a scheme-relative //host or /\host link.
+        base = request.script_root + "/" + quote(request.path.lstrip("/\\"))
     elif request.endpoint and "GET" in (rule.methods or ()):
         base = url_for(request.endpoint, **(request.view_args or {}))
     else:
@@ -199,6 +200,7 @@ MESSAGES: dict[str, LazyString] = {
         "We could not find this registration, please check it."
     ),
     "documents_disabled": lazy_gettext("Login by documents is not available here."),
+    "document_attempts": lazy_gettext("Too many attempts, please try again later."),
     "service_unavailable": lazy_gettext(
         "The service is temporarily unavailable, please try again."
     ),

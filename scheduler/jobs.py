@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
 from hotspot.services.vouchers import mark_expired_vouchers
 from hotspot.settings import Settings
@@ -60,6 +61,11 @@ JOBS: tuple[Job, ...] = (
         "mark-expired-vouchers", in_one_transaction(mark_expired_vouchers), seconds=300
     ),
     Job("purge-expired-records", purge_expired_records, seconds=3600),
+    Job(
+        "purge-document-attempts",
+        in_one_transaction(purge_document_attempts),
+        seconds=600,
+    ),
 )
 
 

@@ -19,6 +19,7 @@ from hotspot.db import make_engine, transaction
 from hotspot.devstack.freeradius import FreeRadius
 from hotspot.devstack.postgres import PostgresCluster, free_port
 from hotspot.models import Owner, Router
+from hotspot.services.tenancy import set_router_trust
 from hotspot.settings import Settings
 from tests import factories
 
@@ -115,6 +116,8 @@ def venues(session_factory: sessionmaker[Session]) -> dict[str, Venue]:
         ra = factories.router(
             s, a, ip="127.0.0.1", secret=SECRET_A, require_message_authenticator=True
         )
+        # The router simulator serves guests on 127.0.0.1 (its link-login-only).
+        set_router_trust(s, ra, hotspot_hosts=["127.0.0.1"])
         b = factories.owner(s)
         rb = factories.router(
             s, b, ip="127.0.0.3", secret=SECRET_B, require_message_authenticator=False

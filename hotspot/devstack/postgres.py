@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .affinity import pinned
+from .files import write_secret_file
 
 
 class PostgresError(RuntimeError):
@@ -86,11 +87,11 @@ class PostgresCluster:
             return
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         if not self.password_file.exists():
-            self.password_file.write_text(secrets.token_urlsafe(24) + "\n")
-            self.password_file.chmod(0o600)
+            write_secret_file(self.password_file, secrets.token_urlsafe(24) + "\n")
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
         pwfile = self.data_dir.parent / f".{self.data_dir.name}.initpw"
-        pwfile.write_text(self.password)
+        pwfile.unlink(missing_ok=True)
+        write_secret_file(pwfile, self.password)
         try:
             if self._run_as:
                 info = pwd.getpwnam(self._run_as)

@@ -22,6 +22,7 @@ from ..db import make_engine, make_sessionmaker, transaction
 from ..models import Owner, Router, Tariff, Voucher
 from ..settings import Settings, read_env_file
 from .affinity import describe, placement
+from .files import write_secret_file
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
 from .process import stop_process
@@ -41,11 +42,11 @@ def var_dir() -> Path:
 def load_env_file(path: Path) -> None:
     """Generated secrets live in var/hotspot.env; the environment wins."""
     if not path.exists():
-        path.write_text(
+        write_secret_file(
+            path,
             f"HOTSPOT_SECRET_KEY={os.urandom(32).hex()}\n"
-            f"HOTSPOT_PIN_KEY={new_fernet_key()}\n"
+            f"HOTSPOT_PIN_KEY={new_fernet_key()}\n",
         )
-        path.chmod(0o600)
     for name, value in read_env_file(path).items():
         os.environ.setdefault(name, value)
 
@@ -54,23 +55,28 @@ def write_stack_env(var: Path, settings: Settings) -> None:
     """Where this stack's database and portal are, for the CLI run beside it
     (hotspot.settings.with_local_stack); only its owner can read it (a password)."""
     path = var / "stack.env"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(
-            "# Written by `hotspot run`: the CLI reads it when HOTSPOT_DATABASE_URL "
-            "is unset.\n"
-            f"HOTSPOT_DATABASE_URL={settings.database_url}\n"
-            f"HOTSPOT_PORTAL_URL={settings.portal_url}\n"
-            f"HOTSPOT_SMS_PROVIDERS={settings.sms_providers}\n"
-        )
+    path.unlink(missing_ok=True)
+    write_secret_file(
+        path,
+        "# Written by `hotspot run`: the CLI reads it when HOTSPOT_DATABASE_URL "
+        "is unset.\n"
+        f"HOTSPOT_DATABASE_URL={settings.database_url}\n"
+        f"HOTSPOT_PORTAL_URL={settings.portal_url}\n"
+        f"HOTSPOT_SMS_PROVIDERS={settings.sms_providers}\n",
+    )
 
 
-def seed_demo(settings: Settings) -> list[tuple[str, str]]:
-    """The demo venue (idempotent); returns unused demo voucher codes and PINs."""
+def seed_demo(
+    settings: Settings, hotspot_host: str = "127.0.0.1"
+) -> list[tuple[str, str]]:
+    """The demo venue (idempotent); returns unused demo voucher codes and PINs.
+
+    ``hotspot_host``: where the router simulator serves guests (its
+    ``link-login-only``), the demo router's hotspot host (with ``localhost``, for a
+    browser that opens the simulator by that name)."""
     from ..services.identification import import_registrations
     from ..services.tariffs import add_tariff
-    from ..services.tenancy import add_owner, add_router
+    from ..services.tenancy import add_owner, add_router, set_router_trust
     from ..services.vouchers import generate_vouchers
 
     engine = make_engine(settings.database_url)
@@ -90,11 +96,13 @@ def seed_demo(settings: Settings) -> list[tuple[str, str]]:
                     f"101,Demo,{now.isoformat()},"
                     f"{(now + dt.timedelta(days=365)).isoformat()}\n",
                 )
-            if (
-                s.scalar(select(Router).where(Router.nas_identifier == DEMO_ROUTER))
-                is None
-            ):
-                add_router(s, owner, DEMO_ROUTER, "127.0.0.1", DEMO_SECRET)
+            router = s.scalar(
+                select(Router).where(Router.nas_identifier == DEMO_ROUTER)
+            )
+            if router is None:
+                router = add_router(s, owner, DEMO_ROUTER, "127.0.0.1", DEMO_SECRET)
+            # The simulator's guests post from 127.0.0.1, the router's address.
+            set_router_trust(s, router, hotspot_hosts=[hotspot_host, "localhost"])
             tariff = s.scalar(
                 select(Tariff).where(
                     Tariff.owner_id == owner.id, Tariff.name == DEMO_TARIFF
@@ -143,11 +151,15 @@ def run_stack(demo: bool = True) -> int:
             [{"type": "outbox", "name": "outbox", "path": str(var / "outbox.jsonl")}]
         ),
     )
+    if demo:
+        # Shows the outbox at /demo/sms; nothing else ever does.
+        os.environ.setdefault("HOTSPOT_DEMO", "1")
     settings = Settings.from_env()
     write_stack_env(var, settings)
 
     command.upgrade(alembic_config(settings.database_url), "head")
-    vouchers = seed_demo(settings) if demo else []
+    sim_host = sim_listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
+    vouchers = seed_demo(settings, sim_host) if demo else []
 
     procs: list[subprocess.Popen[bytes]] = []
     radius = FreeRadius(settings, var / "radius", echo=False)

@@ -2,7 +2,13 @@
 
 from .accounting import RadiusSession
 from .base import Base
-from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
+from .identification import (
+    DocumentAttempt,
+    Identification,
+    OtpChallenge,
+    PhoneBlacklist,
+    Registration,
+)
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
 from .tariffs import Tariff, TariffKind, ValidityFrom
@@ -13,6 +19,7 @@ from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 __all__ = [
     "ApiToken",
     "AuthFailure",
+    "DocumentAttempt",
     "TariffKind",
     "ValidityFrom",
     "VoucherBatch",

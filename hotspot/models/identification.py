@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,3 +96,23 @@ class Registration(CreatedAt, Base):
     surname: Mapped[str] = mapped_column(String(100))
     valid_from: Mapped[dt.datetime]
     valid_until: Mapped[dt.datetime]
+
+
+class DocumentAttempt(Base):
+    """A document login that matched no registration: limits guessing per router,
+    per portal client address and per reference (room or ticket number)."""
+
+    __tablename__ = "document_attempts"
+    __table_args__ = (
+        Index("ix_document_attempts_router_id", "router_id", "created_at"),
+        Index("ix_document_attempts_client_ip", "client_ip", "created_at"),
+        Index("ix_document_attempts_reference", "reference", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    router_id: Mapped[int] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"))
+    client_ip: Mapped[str | None] = mapped_column(INET)
+    mac: Mapped[str] = mapped_column(String(17))
+    #: ``<owner id>:<kind>:<reference>``: the same room at another venue is another.
+    reference: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime]

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.dialects.postgresql import INET, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CreatedAt
@@ -48,6 +48,20 @@ class Router(CreatedAt, Base):
     #: The last wrong PIN at this router (kept by a trigger): hotspot_auth_state
     #: counts the lock-outs only when it is recent.
     last_auth_failure_at: Mapped[dt.datetime | None]
+    #: Public addresses (or networks) the router's guests reach the portal from, when
+    #: they are not its RADIUS address (the portal trusts the router's login page
+    #: only from an address the router is known by).
+    portal_addresses: Mapped[list[str]] = mapped_column(
+        ARRAY(CIDR), default=list, server_default="{}"
+    )
+    #: Hosts ``link-login-only`` may point at (the router's own hotspot); empty:
+    #: MikroTik's default hotspot address (hotspot.mikrotik.DEFAULT_HOTSPOT_HOSTS).
+    hotspot_hosts: Mapped[list[str]] = mapped_column(
+        ARRAY(String(255)), default=list, server_default="{}"
+    )
+    #: MikroTik IP Cloud name (``<serial>.sn.mynetname.net``): a router with a
+    #: dynamic public address is also known by what this name resolves to.
+    cloud_name: Mapped[str | None] = mapped_column(String(255))
 
     owner: Mapped[Owner] = relationship(back_populates="routers")
 

@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..crypto import hash_secret, random_string, verify_secret
 from ..errors import InvalidInput, NotFound
 from ..models import (
+    DocumentAttempt,
     Identification,
     OtpChallenge,
     Owner,
@@ -63,6 +64,11 @@ class OwnerPolicy:
     documents: tuple[str, ...] = ()
     ticket_pattern: str = r"^[A-Z0-9]{5,16}$"
     identification_hours: int = 24
+    #: Document logins that matched nothing, per hour: per room or ticket number
+    #: (one guest mistyping), per portal client address, per router.
+    document_attempts_per_reference: int = 5
+    document_attempts_per_ip: int = 20
+    document_attempts_per_router: int = 60
 
     @classmethod
     def of(cls, owner: Owner) -> OwnerPolicy:
@@ -94,6 +100,11 @@ class OwnerPolicy:
             identification_hours=min(
                 max(int(p.identification_hours), 1), MAX_IDENTIFICATION_HOURS
             ),
+            document_attempts_per_reference=min(
+                max(int(p.document_attempts_per_reference), 1), 20
+            ),
+            document_attempts_per_ip=max(int(p.document_attempts_per_ip), 1),
+            document_attempts_per_router=max(int(p.document_attempts_per_router), 1),
         )
 
 
@@ -192,6 +203,16 @@ def _count_since(session: Session, *conditions: Any) -> int:
     return session.scalar(select(func.count(OtpChallenge.id)).where(*conditions)) or 0
 
 
+def _serialise(session: Session, *keys: str) -> None:
+    """Hold a transaction-scoped lock per key, so that limits counted by one request
+    include what a concurrent request for the same key inserts (keys in one fixed
+    order: no deadlock)."""
+    for key in keys:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
+        )
+
+
 def request_code(
     session: Session,
     router: Router,
@@ -211,6 +232,9 @@ def request_code(
     if is_blacklisted(session, owner.id, phone):
         log.info("code refused: blacklisted phone %s", mask(phone))
         return Reject("phone_blocked")
+    # One request at a time per router and per phone: the limits below are counted,
+    # then a row is added; concurrent requests would all count the same rows.
+    _serialise(session, f"otp-router:{router.id}", f"otp-phone:{phone}")
     if resend_wait(session, router, phone, mac, now) > 0:
         return Reject("sms_cooldown")
     recent = OtpChallenge.created_at > now - dt.timedelta(hours=1)
@@ -276,6 +300,19 @@ def resend_wait(
     if last is None:
         return 0
     return max(0, math.ceil(policy.sms_cooldown - (now - last).total_seconds()))
+
+
+def challenge_phone(
+    session: Session, router: Router, challenge_id: str, mac: str
+) -> str | None:
+    """The phone a code was sent to for this device at this router (the portal
+    keeps the challenge's id, not the number)."""
+    if not challenge_id.isdigit():
+        return None
+    challenge = session.get(OtpChallenge, int(challenge_id))
+    if challenge is None or challenge.router_id != router.id or challenge.mac != mac:
+        return None
+    return challenge.phone
 
 
 def verify_code(
@@ -408,9 +445,11 @@ def identify_by_document(
     surname: str,
     mac: str,
     now: dt.datetime,
+    client_ip: str | None = None,
 ) -> PortalLogin | Reject:
     """A hotel guest (room + surname) or a traveller (ticket + surname) matched
-    against the registrations the venue imported."""
+    against the registrations the venue imported. Misses are counted: a surname
+    is guessed no faster than a code is."""
     policy = OwnerPolicy.of(router.owner)
     if kind not in policy.documents:
         return Reject("documents_disabled")
@@ -419,6 +458,11 @@ def identify_by_document(
         return Reject("document_not_found")
     if kind == "ticket" and not re.match(policy.ticket_pattern, ref):
         return Reject("document_not_found")
+    key = f"{router.owner_id}:{kind}:{ref}"
+    _serialise(session, f"document-router:{router.id}", f"document:{key}")
+    if _documents_limited(session, router, policy, key, client_ip, now):
+        log.warning("document login refused: attempt limit (router %s)", router.id)
+        return Reject("document_attempts")
     reg = session.scalar(
         select(Registration)
         .where(
@@ -432,6 +476,16 @@ def identify_by_document(
         .limit(1)
     )
     if reg is None:
+        session.add(
+            DocumentAttempt(
+                router_id=router.id,
+                client_ip=client_ip,
+                mac=mac,
+                reference=key,
+                created_at=now,
+            )
+        )
+        session.flush()
         return Reject("document_not_found")
     ident = _identify(
         session,
@@ -445,6 +499,40 @@ def identify_by_document(
         until=reg.valid_until,
     )
     return _login(session, settings, router, ident, now)
+
+
+def _documents_limited(
+    session: Session,
+    router: Router,
+    policy: OwnerPolicy,
+    key: str,
+    client_ip: str | None,
+    now: dt.datetime,
+) -> bool:
+    recent = DocumentAttempt.created_at > now - dt.timedelta(hours=1)
+    limits = [
+        (DocumentAttempt.reference == key, policy.document_attempts_per_reference),
+        (DocumentAttempt.router_id == router.id, policy.document_attempts_per_router),
+    ]
+    if client_ip is not None:
+        limits.append(
+            (DocumentAttempt.client_ip == client_ip, policy.document_attempts_per_ip)
+        )
+    return any(
+        (session.scalar(select(func.count(DocumentAttempt.id)).where(who, recent)) or 0)
+        >= limit
+        for who, limit in limits
+    )
+
+
+def purge_document_attempts(session: Session, now: dt.datetime) -> int:
+    """Delete missed document logins older than the hour the limits count."""
+    result = session.execute(
+        delete(DocumentAttempt).where(
+            DocumentAttempt.created_at < now - dt.timedelta(hours=1)
+        )
+    )
+    return result.rowcount or 0
 
 
 def import_registrations(

@@ -208,3 +208,60 @@ def revoke_api_token(
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _host_name(text: str, what: str) -> str:
+    """An IP address or a DNS name, lower case."""
+    value = text.strip().lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(value.strip("[]")))
+    except ValueError:
+        pass
+    labels = value.split(".")
+    if len(value) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
+        raise InvalidInput(f"{what}: not a host name or an IP address: {text!r}")
+    return value
+
+
+def _networks(values: list[str]) -> list[str]:
+    out = []
+    for text in values:
+        try:
+            out.append(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError as exc:
+            raise InvalidInput(f"portal address: not an address: {text!r}") from exc
+    return out
+
+
+def set_router_trust(
+    session: Session,
+    router: Router,
+    *,
+    portal_addresses: list[str] | None = None,
+    hotspot_hosts: list[str] | None = None,
+    cloud_name: str | None = None,
+) -> Router:
+    """Where the portal trusts a router's login page from, and where it may post the
+    guest's credentials. Each argument left None keeps its value; an empty list (or
+    ``cloud_name=""``) clears it.
+
+    ``portal_addresses``: public addresses or networks (``203.0.113.7``,
+    ``203.0.113.0/28``) the router's guests reach the portal from, besides its RADIUS
+    address. ``hotspot_hosts``: the hosts ``link-login-only`` may name (the hotspot's
+    address or DNS name); empty: MikroTik's default, 10.5.50.1. ``cloud_name``: the
+    router's IP Cloud DNS name (``<serial>.sn.mynetname.net``), for a dynamic public
+    address."""
+    if portal_addresses is not None:
+        router.portal_addresses = _networks(portal_addresses)
+    if hotspot_hosts is not None:
+        hosts = [_host_name(h, "hotspot host") for h in hotspot_hosts]
+        router.hotspot_hosts = list(dict.fromkeys(hosts))
+    if cloud_name is not None:
+        router.cloud_name = (
+            _host_name(cloud_name, "cloud name") if cloud_name.strip() else None
+        )
+    session.flush()
+    return router

@@ -9,6 +9,7 @@ response when the router offered CHAP) back to link-login-only.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
@@ -24,23 +25,27 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE
-from hotspot.mikrotik import chap_password_for, is_router_link
-from hotspot.phones import display as display_phone
-from hotspot.policy import Reject
-from hotspot.services.access import (
-    PortalLogin,
-    normalise_mac,
-    router_by_nas_identifier,
-    voucher_login,
+from hotspot.mikrotik import (
+    chap_password_for,
+    decode_chap_id,
+    is_chap_challenge,
+    is_hotspot_link,
+    is_router_link,
 )
+from hotspot.models import Router
+from hotspot.phones import display_masked
+from hotspot.policy import Reject
+from hotspot.services.access import PortalLogin, normalise_mac, voucher_login
 from hotspot.services.identification import (
     OwnerPolicy,
+    challenge_phone,
     identify_by_document,
     request_code,
     resend_wait,
     returning_device,
     verify_code,
 )
+from hotspot.services.trust import CloudNames, knows_address, router_for_request
 
 from ..extensions import csrf, db
 from ..i18n import message_text
@@ -48,6 +53,7 @@ from ..sms import sms_sender
 from .forms import CodeForm, DocumentForm, PhoneForm, VoucherForm
 
 bp = Blueprint("guest", __name__)
+log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "hotspot"
 PREFILL_KEY = "card_code"
@@ -70,9 +76,12 @@ def _context() -> dict[str, str] | None:
 
 def _router_error(text: str) -> str:
     """The router relays RADIUS's Reply-Message (English); show our wording of it in
-    the guest's language."""
+    the guest's language. RouterOS's own texts are shown as plain text (escaped),
+    printable characters only and at most 120 of them."""
     key = KEY_BY_MESSAGE.get(text.strip())
-    return message_text(key) if key else text.strip()[:200]
+    if key:
+        return message_text(key)
+    return " ".join("".join(c for c in text if c.isprintable()).split())[:120]
 
 
 def _not_from_a_router() -> tuple[str, int]:
@@ -98,18 +107,46 @@ def from_router() -> str | Response | tuple[str, int]:
     mac = normalise_mac(values["mac"])
     if not mac or not is_router_link(values["link-login-only"]):
         return _not_from_a_router()
+    router = router_for_request(
+        db.session, values["identity"].strip(), request.remote_addr, _cloud()
+    )
+    if router is None:
+        log.info(
+            "login page refused: no router %r known by %s",
+            values["identity"][:64],
+            request.remote_addr,
+        )
+    if router is None or not _context_fits(router, values):
+        session.pop(CONTEXT_KEY, None)
+        return _not_from_a_router()
     values["mac"] = mac
+    values["router"] = str(router.id)
     session[CONTEXT_KEY] = values
     error = form.get("error", "").strip()
     if not error:
         # A device identified here within its 24 hours comes back without an SMS.
-        router = _router()
-        if router is not None:
-            back = returning_device(db.session, _settings(), router, mac, _now())
-            if back is not None:
-                db.session.commit()
-                return _router_login(back.username, back.password, values)
+        back = returning_device(db.session, _settings(), router, mac, _now())
+        if back is not None:
+            db.session.commit()
+            return _router_login(back.username, back.password, values)
     return _render_login(error=_router_error(error) if error else None)
+
+
+def _context_fits(router: Router, values: dict[str, str]) -> bool:
+    """Credentials go to the router's own hotspot only, and a CHAP response can be
+    made from what it offered."""
+    if not is_hotspot_link(values["link-login-only"], router.hotspot_hosts):
+        log.warning(
+            "router %s: link-login-only %r is not one of its hotspot hosts",
+            router.nas_identifier,
+            values["link-login-only"][:100],
+        )
+        return False
+    if values["chap-id"] or values["chap-challenge"]:
+        return decode_chap_id(values["chap-id"]) is not None and is_chap_challenge(
+            values["chap-challenge"]
+        )
+    return True
 
 
 @bp.get("/login")
@@ -132,9 +169,25 @@ def _now() -> Any:
     return current_app.config["HOTSPOT_CLOCK"].now()
 
 
-def _router() -> Any:
+def _cloud() -> CloudNames:
+    cloud = current_app.extensions.get("hotspot_cloud_names")
+    if cloud is None:
+        cloud = CloudNames(current_app.config["HOTSPOT_RESOLVER"])
+        current_app.extensions["hotspot_cloud_names"] = cloud
+    return cloud
+
+
+def _router() -> Router | None:
+    """The router of this browser's hotspot context, while the request still comes
+    through it: no ticket is ever issued to a request from elsewhere."""
     ctx = _context() or {}
-    return router_by_nas_identifier(db.session, ctx.get("identity", ""))
+    router_id = ctx.get("router", "")
+    if not router_id.isdigit():
+        return None
+    router = db.session.get(Router, int(router_id))
+    if router is None or not router.enabled:
+        return None
+    return router if knows_address(router, request.remote_addr, _cloud()) else None
 
 
 def _render_login(
@@ -216,21 +269,34 @@ def _send_code(
     )
     db.session.commit()
     if isinstance(result, Reject):
-        if result.reason == "sms_cooldown" and ctx.get("phone"):
+        if result.reason == "sms_cooldown" and ctx.get("challenge"):
             return redirect(url_for("guest.code"))
         text = message_text(result.reason)
         return _render_login(phone_form=form, error=text), 422
-    ctx["phone"] = result.phone
+    # The cookie keeps which code was sent and how to show the number, never the
+    # number itself.
+    ctx["challenge"] = str(result.challenge.id)
+    ctx["phone_shown"] = display_masked(result.phone)
     session[CONTEXT_KEY] = ctx
     return redirect(url_for("guest.code"))
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
-def code() -> Any:
+def _challenged() -> tuple[dict[str, str], Router, str] | None:
+    """The context, router and phone of the code this browser was sent."""
     ctx = _context()
     router = _router()
-    if not ctx or not ctx.get("phone") or router is None:
+    if not ctx or router is None:
+        return None
+    phone = challenge_phone(db.session, router, ctx.get("challenge", ""), ctx["mac"])
+    return (ctx, router, phone) if phone else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code() -> Any:
+    found = _challenged()
+    if found is None:
         return redirect(url_for("guest.login"))
+    ctx, router, phone = found
     form = CodeForm()
     error = None
     if request.method == "POST":
@@ -239,7 +305,7 @@ def code() -> Any:
                 db.session,
                 _settings(),
                 router,
-                ctx["phone"],
+                phone,
                 form.code.data,
                 ctx["mac"],
                 _now(),
@@ -250,11 +316,11 @@ def code() -> Any:
             error = message_text(result.reason)
         else:
             error = message_text("code_wrong")
-    wait = resend_wait(db.session, router, ctx["phone"], ctx["mac"], _now())
+    wait = resend_wait(db.session, router, phone, ctx["mac"], _now())
     page = render_template(
         "guest/code.html",
         form=form,
-        phone=display_phone(ctx["phone"]),
+        phone=ctx.get("phone_shown") or display_masked(phone),
         wait=wait,
         error=error,
     )
@@ -263,12 +329,12 @@ def code() -> Any:
 
 @bp.post("/login/resend")
 def resend() -> Any:
-    ctx = _context()
-    router = _router()
-    if not ctx or not ctx.get("phone") or router is None:
+    found = _challenged()
+    if found is None:
         return redirect(url_for("guest.login"))
+    ctx, router, phone = found
     CodeForm().validate_on_submit()  # CSRF is checked by CSRFProtect
-    return _send_code(router, ctx["phone"], ctx)
+    return _send_code(router, phone, ctx)
 
 
 @bp.post("/login/document")
@@ -290,6 +356,7 @@ def document() -> Any:
         form.surname.data,
         ctx["mac"],
         _now(),
+        client_ip=request.remote_addr,
     )
     return _finish(
         result, ctx, lambda err: _render_login(document_form=form, error=err)
@@ -314,12 +381,14 @@ def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
 
 @bp.get("/demo/sms")
 def demo_outbox() -> Any:
-    """The development outbox: the SMS the demo stack 'sent' (only when an outbox
-    provider is configured; real gateways never show here)."""
+    """The development outbox: the SMS the demo stack 'sent'. Only in the demo
+    (HOTSPOT_DEMO=1) and only an outbox provider's; real gateways never show here."""
     from hotspot.sms.providers.outbox import OutboxProvider, read_outbox
 
     from ..sms import providers
 
+    if not _settings().demo:
+        return _not_found()
     boxes = [p for p in providers(current_app) if isinstance(p, OutboxProvider)]
     if not boxes:
         return _not_found()

@@ -36,6 +36,8 @@ def test_demo_venue_is_seeded_once(demo_settings):
         tariff = s.scalar(select(Tariff).where(Tariff.owner_id == owner.id))
         assert router.owner_id == owner.id and str(router.ip_address) == "127.0.0.1"
         assert router.radius_secret == "testing123"
+        # The router simulator's link-login-only is on 127.0.0.1 (`make run`).
+        assert router.hotspot_hosts == ["127.0.0.1", "localhost"]
         assert (
             tariff.name,
             tariff.time_limit,

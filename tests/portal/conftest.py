@@ -46,8 +46,16 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(app: Flask, place: Place) -> FlaskClient:
+    """A browser behind the venue's router: its requests come from the router's
+    address, the only one the portal trusts the router's login page from."""
+    return behind(app.test_client(), place.router)
+
+
+def behind(client: FlaskClient, router: Router) -> FlaskClient:
+    """The client's requests come from the router's address from now on."""
+    client.environ_base["REMOTE_ADDR"] = str(router.ip_address)
+    return client
 
 
 def random_mac() -> str:

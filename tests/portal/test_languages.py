@@ -4,6 +4,7 @@ the core's errors shown in the guest's language."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 
@@ -13,11 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.db import transaction
+from hotspot.models import OtpChallenge
 from hotspot.settings import Settings
 from portal import create_app
 from tests import factories
 
-from .conftest import Place, router_post
+from .conftest import Place, behind, router_post
 
 #: The front page's heading in each language, by <html lang>.
 FRONT = {
@@ -221,6 +223,7 @@ def test_switch_keeps_other_query_arguments(client: FlaskClient):
 
 def arrive(client: FlaskClient, place: Place, accept: str = "en", **extra: str) -> str:
     """The router's login page posts the guest's hotspot context to /login."""
+    behind(client, place.router)
     response = client.post(
         "/login",
         data=router_post(place.router, **extra),
@@ -381,12 +384,16 @@ def test_invalid_phone_error_is_translated(client: FlaskClient, place: Place):
     )
 
 
-def test_code_page_in_the_chosen_language(client: FlaskClient, place: Place):
+def test_code_page_in_the_chosen_language(
+    client: FlaskClient, place: Place, session_factory: sessionmaker[Session]
+):
     arrive(client, place, "en")
     with client.session_transaction() as s:
         ctx = dict(s["hotspot"])
-        ctx["phone"] = "+998901234567"
-        s["hotspot"] = ctx
+    with transaction(session_factory) as db:
+        challenge = sent_code(db, place, ctx["mac"])
+    with client.session_transaction() as s:
+        s["hotspot"] = dict(ctx, challenge=str(challenge.id))
     page = get(client, "/login/code?lang=uz", "ru")
     assert html_lang(page) == "uz"
     assert h1(page) == "Kodni kiriting"
@@ -405,6 +412,23 @@ def test_code_page_in_the_chosen_language(client: FlaskClient, place: Place):
     page = response.get_data(as_text=True)
     assert error_text(page) == "Kod notoʻgʻri, iltimos, qayta urinib koʻring."
     assert switch_links(page)["ru"] == "/login/code?lang=ru"
+
+
+def sent_code(db: Session, place: Place, mac: str) -> OtpChallenge:
+    """A code as if sent to +998 97 777 00 01 for this device just now (a number
+    no other test counts codes of)."""
+    challenge = OtpChallenge(
+        owner_id=place.owner.id,
+        router_id=place.router.id,
+        phone="998977770001",
+        mac=mac,
+        code_hash="x",
+        expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    db.add(challenge)
+    db.flush()
+    return challenge
 
 
 def test_expired_form_page_is_translated(settings: Settings, place: Place):

@@ -9,7 +9,7 @@ from hotspot.models import Owner
 from hotspot.sms.providers.outbox import read_outbox
 from portal import create_app
 from tests import factories
-from tests.portal.conftest import router_post
+from tests.portal.conftest import behind, router_post
 
 
 def test_owner_picks_the_gateway(settings, session_factory, tmp_path):
@@ -28,7 +28,7 @@ def test_owner_picks_the_gateway(settings, session_factory, tmp_path):
         router = factories.router(s, owner)
         other = factories.router(s, factories.owner(s))
 
-    client = app.test_client()
+    client = behind(app.test_client(), router)
     client.post("/login", data=router_post(router))
     r = client.post("/login/phone", data={"phone": "+998 90 555 44 33"})
     assert r.status_code == 302
@@ -36,7 +36,7 @@ def test_owner_picks_the_gateway(settings, session_factory, tmp_path):
     assert not first.exists() or read_outbox(first) == []
 
     # An owner without a choice uses the installation's order: the first gateway.
-    client = app.test_client()
+    client = behind(app.test_client(), other)
     client.post("/login", data=router_post(other))
     client.post("/login/phone", data={"phone": "+998 90 555 44 34"})
     assert [m["to"] for m in read_outbox(first)] == ["998905554434"]
@@ -44,7 +44,7 @@ def test_owner_picks_the_gateway(settings, session_factory, tmp_path):
     # A choice naming no configured gateway: the guest is told sending failed.
     with transaction(session_factory) as s:
         s.get(Owner, owner.id).policy = {"sms_providers": ["gone"]}
-    client = app.test_client()
+    client = behind(app.test_client(), router)
     client.post("/login", data=router_post(router))
     r = client.post("/login/phone", data={"phone": "+998 90 555 44 35"})
     assert r.status_code == 422
