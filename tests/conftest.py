@@ -53,6 +53,30 @@ def database_url(pg_cluster: PostgresCluster) -> str:
     return url
 
 
+@dataclass
+class StoppableDatabase:
+    cluster: PostgresCluster
+    url: str
+
+
+@pytest.fixture(scope="session")
+def stoppable_db(work_dir: Path) -> Iterator[StoppableDatabase]:
+    """A migrated database in a PostgreSQL of its own, for tests that stop it (an
+    outage) without disturbing the shared one. Tests start it again when done."""
+    from alembic import command
+
+    from hotspot.cli import alembic_config
+
+    cluster = PostgresCluster(work_dir / "pgdata-outage", free_port())
+    cluster.init()
+    cluster.start()
+    cluster.ensure_database("hotspot_outage")
+    url = cluster.url("hotspot_outage")
+    command.upgrade(alembic_config(url), "head")
+    yield StoppableDatabase(cluster, url)
+    cluster.stop(mode="immediate")
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(
@@ -94,8 +118,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 # -- the RADIUS stack shared by tests/radius and tests/browser ------------------
-SECRET_A = "secret-router-a"
-SECRET_B = "secret-router-b"
+SECRET_A = "secret-of-router-a"
+SECRET_B = "secret-of-router-b"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from .process import stop_process
 
 DEMO_OWNER = "demo"
 DEMO_ROUTER = "demo-router"
-DEMO_SECRET = "testing123"  # noqa: S105 - the documented demo secret
+DEMO_SECRET = "demo-router-secret-2026"  # noqa: S105 - the documented demo secret
 DEMO_TARIFF = "demo-1h"
 
 
