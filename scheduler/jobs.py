@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.clock import Clock
-from hotspot.db import transaction
+from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.vouchers import mark_expired_vouchers
 
@@ -38,6 +38,9 @@ def run_job(job: Job, factory: sessionmaker[Session], clock: Clock) -> Any:
             result = job.func(session, clock.now())
         log.info("job %s done: %s", job.name, result)
         return result
-    except Exception:
+    except Exception as exc:
+        if database_unreachable(exc):
+            log.warning("job %s skipped: %s", job.name, describe_db_error(exc))
+            return None
         log.exception("job %s failed", job.name)
         return None
