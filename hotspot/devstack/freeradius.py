@@ -133,6 +133,7 @@ class FreeRadius:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         for shard in range(4):  # raddb/mods-enabled/detail
             (self.spool_dir / str(shard)).mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._ready.clear()  # started again after it exited
         self.proc = subprocess.Popen(
             self.command(),
             env=self.env,
@@ -163,6 +164,10 @@ class FreeRadius:
                     sys.stdout.write("[radius] " + line)
                 if "Ready to process requests" in line:
                     self._ready.set()
+
+    def poll(self) -> int | None:
+        """Its exit status once it has exited (None while it runs)."""
+        return None if self.proc is None else self.proc.poll()
 
     def output(self) -> str:
         with self._lock:

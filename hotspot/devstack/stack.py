@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -24,7 +23,7 @@ from ..settings import Settings
 from .affinity import describe, placement
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
-from .process import stop_process
+from .supervise import Command, Supervisor
 
 DEMO_OWNER = "demo"
 DEMO_ROUTER = "demo-router"
@@ -134,16 +133,17 @@ def run_stack(demo: bool = True) -> int:
     command.upgrade(alembic_config(settings.database_url), "head")
     vouchers = seed_demo(settings) if demo else []
 
-    procs: list[subprocess.Popen[bytes]] = []
     radius = FreeRadius(settings, var / "radius", echo=False)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    supervisor = Supervisor()
     try:
         radius.start()
+        supervisor.add("FreeRADIUS", radius, started=True)
         env = dict(os.environ, HOTSPOT_DATABASE_URL=settings.database_url)
         py = sys.executable
-        procs.append(subprocess.Popen([py, "-m", "portal"], env=env, cwd=REPO_ROOT))
-        procs.append(subprocess.Popen([py, "-m", "scheduler"], env=env, cwd=REPO_ROOT))
+        supervisor.add("portal", Command([py, "-m", "portal"], env, REPO_ROOT))
+        supervisor.add("scheduler", Command([py, "-m", "scheduler"], env, REPO_ROOT))
         if demo:
             sim_env = dict(
                 env,
@@ -155,9 +155,9 @@ def run_stack(demo: bool = True) -> int:
                 HOTSPOT_SIM_NAS_IDENTIFIER=DEMO_ROUTER,
                 HOTSPOT_SIM_PORTAL_URL=f"{settings.portal_url}/login",
             )
-            procs.append(
-                subprocess.Popen([py, "-m", "simulator"], env=sim_env, cwd=REPO_ROOT)
-            )
+            simulator = Command([py, "-m", "simulator"], sim_env, REPO_ROOT)
+            supervisor.add("simulator", simulator)
+        supervisor.start_all()
         print()
         print(
             f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
@@ -182,24 +182,14 @@ def run_stack(demo: bool = True) -> int:
             )
             print("Hotel guest login of the demo: room 101, surname Demo")
         print("\nPress Ctrl-C to stop.", flush=True)
-        while not stop.wait(1):
-            for p in procs:
-                if p.poll() is not None:
-                    print(f"a process exited ({p.args}); stopping", file=sys.stderr)
-                    return 1
-            if radius.proc and radius.proc.poll() is not None:
-                print("FreeRADIUS exited; see its log; stopping", file=sys.stderr)
-                return 1
+        # A process that exits is restarted (and logged), never the end of the stack.
+        supervisor.run(stop)
         return 0
     except KeyboardInterrupt:
         return 0
     finally:
         print("\nStopping…", flush=True)
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            stop_process(p)
+        supervisor.stop_all()
         radius.stop()
         cluster.stop()
         print("Stopped.")
