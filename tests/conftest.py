@@ -49,8 +49,17 @@ def database_url(pg_cluster: PostgresCluster) -> str:
 
     pg_cluster.ensure_database("hotspot_test")
     url = pg_cluster.url("hotspot_test")
+    # The components' roles first, as the local stack does: the migrations grant.
+    pg_cluster.component_urls("hotspot_test")
     command.upgrade(alembic_config(url), "head")
     return url
+
+
+@pytest.fixture(scope="session")
+def component_urls(pg_cluster: PostgresCluster, database_url: str) -> dict[str, str]:
+    """FreeRADIUS's, the portal's and the scheduler's own roles (migration 0011):
+    the tests run each component as its role."""
+    return pg_cluster.component_urls("hotspot_test")
 
 
 @dataclass
@@ -78,9 +87,12 @@ def stoppable_db(work_dir: Path) -> Iterator[StoppableDatabase]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, component_urls: dict[str, str]) -> Settings:
     return Settings(
         database_url=database_url,
+        radius_database_url=component_urls["radius"],
+        portal_database_url=component_urls["portal"],
+        scheduler_database_url=component_urls["scheduler"],
         secret_key="test-secret-" + os.urandom(8).hex(),
         pin_key=new_fernet_key(),
         radius_auth_port=free_port(kind=2),

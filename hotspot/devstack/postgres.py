@@ -19,6 +19,14 @@ class PostgresError(RuntimeError):
     pass
 
 
+#: Each component's own login role (migration 0011 grants them what they need).
+COMPONENT_ROLES = {
+    "radius": "hotspot_radius",
+    "portal": "hotspot_portal",
+    "scheduler": "hotspot_scheduler",
+}
+
+
 def pg_bindir() -> Path:
     """The newest installed PostgreSQL server binaries."""
     found = sorted(
@@ -72,8 +80,35 @@ class PostgresCluster:
     def password(self) -> str:
         return self.password_file.read_text().strip()
 
-    def url(self, dbname: str, driver: str = "postgresql+psycopg2") -> str:
-        return f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.port}/{dbname}"
+    def role_password(self, role: str) -> str:
+        """The generated password of ``role`` (kept next to the cluster's, 0600)."""
+        if role == self.user:
+            return self.password
+        path = self.data_dir.parent / f"{self.data_dir.name}.{role}.password"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(24) + "\n")
+        return path.read_text().strip()
+
+    def url(
+        self, dbname: str, driver: str = "postgresql+psycopg2", user: str = ""
+    ) -> str:
+        user = user or self.user
+        password = self.role_password(user)
+        return f"{driver}://{user}:{password}@127.0.0.1:{self.port}/{dbname}"
+
+    def ensure_role(self, role: str) -> None:
+        """A login role (no superuser, no CREATE) with its generated password."""
+        exists = self.psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'").strip()
+        verb = "ALTER" if exists else "CREATE"
+        password = self.role_password(role)
+        self.psql(f"{verb} ROLE \"{role}\" LOGIN NOSUPERUSER PASSWORD '{password}'")
+
+    def component_urls(self, dbname: str) -> dict[str, str]:
+        """Create the components' roles; their URLs by component name."""
+        for role in COMPONENT_ROLES.values():
+            self.ensure_role(role)
+        return {name: self.url(dbname, user=r) for name, r in COMPONENT_ROLES.items()}
 
     @property
     def initialised(self) -> bool:
@@ -174,9 +209,9 @@ class PostgresCluster:
                 dbname,
                 "-v",
                 "ON_ERROR_STOP=1",
-                "-Atc",
-                sql,
+                "-At",
             ],
+            input=sql,
             capture_output=True,
             text=True,
             env=env,

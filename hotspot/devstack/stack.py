@@ -23,6 +23,7 @@ from ..settings import Settings
 from .affinity import describe, placement
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
+from .process import component_environ
 from .supervise import Command, Supervisor
 
 DEMO_OWNER = "demo"
@@ -119,6 +120,9 @@ def run_stack(demo: bool = True) -> int:
     cluster.start(cpus=db_cpus)
     cluster.ensure_database("hotspot")
     os.environ.setdefault("HOTSPOT_DATABASE_URL", cluster.url("hotspot"))
+    # FreeRADIUS, the portal and the scheduler: roles of their own (migration 0011).
+    for component, url in cluster.component_urls("hotspot").items():
+        os.environ.setdefault(f"HOTSPOT_{component.upper()}_DATABASE_URL", url)
     sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
     os.environ.setdefault("HOTSPOT_DEMO_ROUTER_URL", f"http://{sim_listen}/")
     # No real SMS in the demo: codes go to an outbox shown at /demo/sms.
@@ -140,13 +144,13 @@ def run_stack(demo: bool = True) -> int:
     try:
         radius.start()
         supervisor.add("FreeRADIUS", radius, started=True)
-        env = dict(os.environ, HOTSPOT_DATABASE_URL=settings.database_url)
         py = sys.executable
-        supervisor.add("portal", Command([py, "-m", "portal"], env, REPO_ROOT))
-        supervisor.add("scheduler", Command([py, "-m", "scheduler"], env, REPO_ROOT))
+        for name in ("portal", "scheduler"):
+            env = component_environ(os.environ, settings, name)
+            supervisor.add(name, Command([py, "-m", name], env, REPO_ROOT))
         if demo:
             sim_env = dict(
-                env,
+                component_environ(os.environ, settings, None),
                 HOTSPOT_SIM_LISTEN=sim_listen,
                 HOTSPOT_SIM_RADIUS_HOST=settings.radius_host,
                 HOTSPOT_SIM_AUTH_PORT=str(settings.radius_auth_port),
