@@ -47,9 +47,9 @@ def database_url(pg_cluster: PostgresCluster) -> str:
 
     from hotspot.cli import alembic_config
 
-    pg_cluster.ensure_database("hotspot_test")
-    url = pg_cluster.url("hotspot_test")
-    # The components' roles first, as the local stack does: the migrations grant.
+    # As in the local stack: the owner of the schema runs the migrations, which
+    # grant the components' roles (made first) what they need.
+    url = pg_cluster.ensure_owned_database("hotspot_test")
     pg_cluster.component_urls("hotspot_test")
     command.upgrade(alembic_config(url), "head")
     return url

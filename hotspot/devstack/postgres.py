@@ -25,6 +25,31 @@ COMPONENT_ROLES = {
     "portal": "hotspot_portal",
     "scheduler": "hotspot_scheduler",
 }
+#: Owns the schema and runs the migrations; not a superuser.
+OWNER_ROLE = "hotspot_owner"
+
+#: Hand every object of the public schema over to the role {owner} (a database
+#: made before there was an owner role holds objects of the superuser).
+_HAND_OVER = """
+DO $$ DECLARE r record; BEGIN
+FOR r IN SELECT c.oid::regclass AS name FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+     AND c.relowner <> '{owner}'::regrole
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                       AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+LOOP EXECUTE format('ALTER TABLE %s OWNER TO {owner}', r.name); END LOOP;
+FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname = 'public' AND p.proowner <> '{owner}'::regrole
+LOOP EXECUTE format('ALTER FUNCTION %s OWNER TO {owner}', r.name); END LOOP;
+FOR r IN SELECT t.oid::regtype AS name FROM pg_type t
+    JOIN pg_namespace n ON n.oid = t.typnamespace
+   WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+     AND t.typowner <> '{owner}'::regrole
+LOOP EXECUTE format('ALTER TYPE %s OWNER TO {owner}', r.name); END LOOP;
+END $$;
+"""
 
 
 def pg_bindir() -> Path:
@@ -103,6 +128,15 @@ class PostgresCluster:
         verb = "ALTER" if exists else "CREATE"
         password = self.role_password(role)
         self.psql(f"{verb} ROLE \"{role}\" LOGIN NOSUPERUSER PASSWORD '{password}'")
+
+    def ensure_owned_database(self, name: str, owner: str = OWNER_ROLE) -> str:
+        """The database ``name`` owned, with all it holds, by the login role
+        ``owner`` (created if need be); returns the owner's URL (for migrations)."""
+        self.ensure_role(owner)
+        self.ensure_database(name)
+        self.psql(f'ALTER DATABASE "{name}" OWNER TO "{owner}"')
+        self.psql(_HAND_OVER.format(owner=owner), dbname=name)
+        return self.url(name, user=owner)
 
     def component_urls(self, dbname: str) -> dict[str, str]:
         """Create the components' roles; their URLs by component name."""

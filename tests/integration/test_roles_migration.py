@@ -76,3 +76,43 @@ def test_grants_and_their_downgrade(pg_cluster, component_urls) -> None:
             assert privileges(conn) == CHECKS
     finally:
         engine.dispose()
+
+
+def test_the_schema_owner_is_no_superuser_and_takes_over_an_older_database(
+    pg_cluster, database_url
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT current_user")) == "hotspot_owner"
+            assert not conn.scalar(
+                text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            )
+    finally:
+        engine.dispose()
+    # A database the superuser made and migrated, as the local stack once did.
+    pg_cluster.ensure_database("superuser_made")
+    command.upgrade(alembic_config(pg_cluster.url("superuser_made")), "head")
+    url = pg_cluster.ensure_owned_database("superuser_made")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            foreign = conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+                    "AND c.relowner <> current_user::regrole"
+                )
+            ) + conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_proc p JOIN pg_namespace n "
+                    "ON n.oid = p.pronamespace WHERE n.nspname = 'public' "
+                    "AND p.proowner <> current_user::regrole"
+                )
+            )
+        assert foreign == 0
+    finally:
+        engine.dispose()
+    # The owner can now migrate it both ways.
+    command.downgrade(alembic_config(url), "0005")
+    command.upgrade(alembic_config(url), "head")
