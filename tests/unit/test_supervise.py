@@ -99,3 +99,42 @@ def test_a_child_that_cannot_start_is_retried(tmp_path: Path) -> None:
     wait_until(lambda: (supervisor.check(), "restart 2" in out.getvalue())[1])
     assert "missing did not start" in out.getvalue()
     supervisor.stop_all()
+
+
+def test_freeradius_is_started_again_after_it_exits(tmp_path: Path) -> None:
+    """The supervisor restarts FreeRADIUS itself, and waits until it is ready again
+    (no database needed to start: its pool connects on demand)."""
+    import os
+    import signal
+
+    from hotspot.crypto import new_fernet_key
+    from hotspot.devstack.freeradius import FreeRadius
+    from hotspot.devstack.postgres import free_port
+    from hotspot.settings import Settings
+
+    settings = Settings(
+        database_url=f"postgresql+psycopg2://nobody:x@127.0.0.1:{free_port()}/none",
+        secret_key=os.urandom(8).hex(),
+        pin_key=new_fernet_key(),
+        radius_auth_port=free_port(kind=2),
+        radius_acct_port=free_port(kind=2),
+        radius_cpus="all",
+    )
+    radius = FreeRadius(settings, tmp_path / "radius")
+    out = io.StringIO()
+    supervisor = Supervisor(out, first_delay=0.1)
+    radius.start()
+    supervisor.add("FreeRADIUS", radius, started=True)
+    try:
+        assert radius.proc is not None
+        first = radius.proc.pid
+        radius.proc.send_signal(signal.SIGTERM)
+        radius.proc.wait(10)
+        supervisor.check()
+        time.sleep(0.2)
+        supervisor.check()  # starts it, and returns once it is ready
+        assert radius.proc.pid != first and radius.poll() is None
+        assert radius.output().count("Ready to process requests") == 2
+    finally:
+        supervisor.stop_all()
+    assert "FreeRADIUS exited with status 0; restarting in 0.1s" in out.getvalue()
