@@ -66,6 +66,8 @@ def component_urls(pg_cluster: PostgresCluster, database_url: str) -> dict[str, 
 class StoppableDatabase:
     cluster: PostgresCluster
     url: str
+    #: The components' own roles, by component (as ``component_urls``).
+    component_urls: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -79,10 +81,10 @@ def stoppable_db(work_dir: Path) -> Iterator[StoppableDatabase]:
     cluster = PostgresCluster(work_dir / "pgdata-outage", free_port())
     cluster.init()
     cluster.start()
-    cluster.ensure_database("hotspot_outage")
-    url = cluster.url("hotspot_outage")
+    url = cluster.ensure_owned_database("hotspot_outage")
+    urls = cluster.component_urls("hotspot_outage")
     command.upgrade(alembic_config(url), "head")
-    yield StoppableDatabase(cluster, url)
+    yield StoppableDatabase(cluster, url, urls)
     cluster.stop(mode="immediate")
 
 

@@ -32,6 +32,7 @@ def test_health_and_pages_through_an_outage(stoppable_db: StoppableDatabase) -> 
         engine.dispose()
     settings = Settings(
         database_url=stoppable_db.url,
+        portal_database_url=stoppable_db.component_urls["portal"],
         secret_key=os.urandom(16).hex(),
         pin_key=new_fernet_key(),
     )

@@ -37,7 +37,9 @@ class Output:
 def test_scheduler_keeps_running_through_an_outage(
     stoppable_db: StoppableDatabase,
 ) -> None:
-    env = dict(os.environ, HOTSPOT_DATABASE_URL=stoppable_db.url)
+    env = dict(
+        os.environ, HOTSPOT_DATABASE_URL=stoppable_db.component_urls["scheduler"]
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "scheduler"],
         env=env,
