@@ -118,13 +118,12 @@ def run_stack(demo: bool = True) -> int:
     cluster.init()
     radius_cpus, db_cpus = placement(Settings.from_env())
     cluster.start(cpus=db_cpus)
-    # Migrations and the CLI connect as the owner of the schema (no superuser);
-    # FreeRADIUS, the portal and the scheduler as roles of their own (0011).
-    os.environ.setdefault(
-        "HOTSPOT_DATABASE_URL", cluster.ensure_owned_database("hotspot")
-    )
-    for component, url in cluster.component_urls("hotspot").items():
-        os.environ.setdefault(f"HOTSPOT_{component.upper()}_DATABASE_URL", url)
+    if "HOTSPOT_DATABASE_URL" not in os.environ:
+        # Migrations and the CLI connect as the owner of the schema (no superuser);
+        # FreeRADIUS, the portal and the scheduler as roles of their own (0011).
+        os.environ["HOTSPOT_DATABASE_URL"] = cluster.ensure_owned_database("hotspot")
+        for component, url in cluster.component_urls("hotspot").items():
+            os.environ.setdefault(f"HOTSPOT_{component.upper()}_DATABASE_URL", url)
     sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
     os.environ.setdefault("HOTSPOT_DEMO_ROUTER_URL", f"http://{sim_listen}/")
     # No real SMS in the demo: codes go to an outbox shown at /demo/sms.
