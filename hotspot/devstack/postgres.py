@@ -124,6 +124,8 @@ class PostgresCluster:
 
     def ensure_role(self, role: str) -> None:
         """A login role (no superuser, no CREATE) with its generated password."""
+        if role == self.user:
+            raise PostgresError(f"{role} is the cluster's superuser")
         exists = self.psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'").strip()
         verb = "ALTER" if exists else "CREATE"
         password = self.role_password(role)
