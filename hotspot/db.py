@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine, Result, create_engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -34,3 +35,35 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def affected(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE touched."""
     return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """A one-line reason for a log line: ``OperationalError: connection refused``."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = detail[0] if detail else ""
+    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached (an outage), rather
+    than a statement that failed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+class Backoff:
+    """Delays that double from ``first`` up to ``cap`` seconds, until reset."""
+
+    def __init__(self, first: float = 1.0, cap: float = 30.0) -> None:
+        self.first = first
+        self.cap = cap
+        self._next = first
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self.cap, delay * 2)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.first

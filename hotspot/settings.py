@@ -25,6 +25,11 @@ class SettingsError(ValueError):
 class Settings:
     #: SQLAlchemy URL of the PostgreSQL database.
     database_url: str = "postgresql+psycopg2://hotspot@127.0.0.1:5433/hotspot"
+    #: Each component's own database role (only the grants it needs, migration
+    #: 0011); empty: the component connects with ``database_url`` (the owner).
+    radius_database_url: str = ""
+    portal_database_url: str = ""
+    scheduler_database_url: str = ""
     #: Secret for Flask sessions/CSRF and for deriving one-time ticket passwords.
     secret_key: str = ""
     #: Fernet key (urlsafe base64, 32 bytes) that encrypts voucher PINs at rest.
@@ -99,6 +104,11 @@ class Settings:
                 values[f.name] = raw
         values.update(overrides)
         return cls(**values)
+
+    def database_url_for(self, component: str) -> str:
+        """The URL ``component`` ("radius", "portal", "scheduler") connects with;
+        migrations and the CLI use ``database_url``, the owner of the schema."""
+        return getattr(self, f"{component}_database_url") or self.database_url
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -3,21 +3,41 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
 
 from hotspot.clock import Clock, SystemClock
+from hotspot.db import describe_db_error
 from hotspot.services.trust import resolve
 from hotspot.settings import Settings
 
 from . import i18n, security
 from .extensions import csrf, db
 from .i18n import message_text
+
+log = logging.getLogger(__name__)
+
+#: Seconds a new database connection may take before the portal gives up.
+CONNECT_TIMEOUT = 3
+
+
+def healthz() -> tuple[dict[str, str], int]:
+    """200 {"status": "ok"}, or 503 "degraded" while the database is unreachable."""
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        log.warning("health check: database unreachable (%s)", describe_db_error(exc))
+        return {"status": "degraded", "database": "unreachable"}, 503
+    return {"status": "ok"}, 200
 
 
 def create_app(
@@ -32,8 +52,13 @@ def create_app(
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_DATABASE_URI=settings.database_url_for("portal"),
+        # Pooled connections are checked before use, so the portal reconnects by
+        # itself after a database outage; a connection attempt gives up quickly.
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": CONNECT_TIMEOUT},
+        },
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=3600,
         HOTSPOT_SETTINGS=settings,
@@ -58,9 +83,7 @@ def create_app(
 
     app.register_blueprint(api_bp)
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.add_url_rule("/healthz", "healthz", healthz)
 
     @app.after_request
     def vary_on_language(response: Response) -> Response:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.clock import Clock
-from hotspot.db import transaction
+from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
@@ -80,6 +80,9 @@ def run_job(
         result = job.func(JobContext(factory, clock.now(), settings or Settings()))
         log.info("job %s done: %s", job.name, result)
         return result
-    except Exception:
+    except Exception as exc:
+        if database_unreachable(exc):
+            log.warning("job %s skipped: %s", job.name, describe_db_error(exc))
+            return None
         log.exception("job %s failed", job.name)
         return None

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-log = logging.getLogger(__name__)
+from hotspot.db import describe_db_error
 
 #: An arbitrary constant: "hotspot scheduler".
 LOCK_KEY = 0x486F7453
@@ -21,6 +19,8 @@ class LeaderLock:
         self.engine = engine
         self.key = key
         self._conn: Connection | None = None
+        #: Why the last :meth:`try_acquire` failed to reach the database, or "".
+        self.error = ""
 
     def try_acquire(self) -> bool:
         if self._conn is not None:
@@ -30,10 +30,9 @@ class LeaderLock:
             got = conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
             conn.commit()
         except DBAPIError as exc:
-            log.warning(
-                "leader lock: database unavailable (%s)", exc.__class__.__name__
-            )
+            self.error = describe_db_error(exc)
             return False
+        self.error = ""
         if got:
             self._conn = conn
             return True

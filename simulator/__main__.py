@@ -56,7 +56,7 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         description="A MikroTik-like hotspot router: HTTP login page for guests, "
         "RADIUS authentication and accounting to FreeRADIUS.",
         epilog=f"Each option may be set as an environment variable {ENV_PREFIX}"
-        "<OPTION>, e.g. HOTSPOT_SIM_SECRET=testing123.",
+        "<OPTION>, e.g. HOTSPOT_SIM_SECRET=demo-router-secret-2026.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
 

@@ -245,7 +245,7 @@ class RadiusClient:
     def __init__(
         self,
         server: str = "127.0.0.1",
-        secret: str | bytes = "testing123",  # noqa: S107 (FreeRADIUS's test secret)
+        secret: str | bytes = "demo-router-secret-2026",  # noqa: S107 (the demo stack's secret)
         auth_port: int = 1812,
         acct_port: int = 1813,
         *,
@@ -598,7 +598,7 @@ def authenticate(
     password: str | None = None,
     *,
     server: str = "127.0.0.1",
-    secret: str | bytes = "testing123",  # noqa: S107 (FreeRADIUS's test secret)
+    secret: str | bytes = "demo-router-secret-2026",  # noqa: S107 (the demo stack's secret)
     auth_port: int = 1812,
     timeout: float = 2.0,
     retries: int = 3,

@@ -58,7 +58,7 @@ class RouterConfig:
     radius_host: str = "127.0.0.1"
     auth_port: int = 1812
     acct_port: int = 1813
-    secret: str = "testing123"  # noqa: S105 (FreeRADIUS's test secret)
+    secret: str = "demo-router-secret-2026"  # noqa: S105 (the demo stack's secret)
     radius_timeout: float = 2.0
     radius_retries: int = 3
     #: Local source address of RADIUS packets (e.g. 127.0.0.2 to play another NAS).

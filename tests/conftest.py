@@ -48,16 +48,54 @@ def database_url(pg_cluster: PostgresCluster) -> str:
 
     from hotspot.cli import alembic_config
 
-    pg_cluster.ensure_database("hotspot_test")
-    url = pg_cluster.url("hotspot_test")
+    # As in the local stack: the owner of the schema runs the migrations, which
+    # grant the components' roles (made first) what they need.
+    url = pg_cluster.ensure_owned_database("hotspot_test")
+    pg_cluster.component_urls("hotspot_test")
     command.upgrade(alembic_config(url), "head")
     return url
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def component_urls(pg_cluster: PostgresCluster, database_url: str) -> dict[str, str]:
+    """FreeRADIUS's, the portal's and the scheduler's own roles (migration 0011):
+    the tests run each component as its role."""
+    return pg_cluster.component_urls("hotspot_test")
+
+
+@dataclass
+class StoppableDatabase:
+    cluster: PostgresCluster
+    url: str
+    #: The components' own roles, by component (as ``component_urls``).
+    component_urls: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def stoppable_db(work_dir: Path) -> Iterator[StoppableDatabase]:
+    """A migrated database in a PostgreSQL of its own, for tests that stop it (an
+    outage) without disturbing the shared one. Tests start it again when done."""
+    from alembic import command
+
+    from hotspot.cli import alembic_config
+
+    cluster = PostgresCluster(work_dir / "pgdata-outage", free_port())
+    cluster.init()
+    cluster.start()
+    url = cluster.ensure_owned_database("hotspot_outage")
+    urls = cluster.component_urls("hotspot_outage")
+    command.upgrade(alembic_config(url), "head")
+    yield StoppableDatabase(cluster, url, urls)
+    cluster.stop(mode="immediate")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, component_urls: dict[str, str]) -> Settings:
     return Settings(
         database_url=database_url,
+        radius_database_url=component_urls["radius"],
+        portal_database_url=component_urls["portal"],
+        scheduler_database_url=component_urls["scheduler"],
         secret_key="test-secret-" + os.urandom(8).hex(),
         pin_key=new_fernet_key(),
         radius_auth_port=free_port(kind=2),
@@ -97,8 +135,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 # -- the RADIUS stack shared by tests/radius and tests/browser ------------------
 # Router A requires Message-Authenticator (the default); B is an older router that
 # does not.
-SECRET_A = "secret-router-a"
-SECRET_B = "secret-router-b"
+SECRET_A = "secret-of-router-a"
+SECRET_B = "secret-of-router-b"
 
 
 @dataclass

@@ -28,7 +28,7 @@ def router(
     session: Session,
     owner_: Owner,
     ip: str | None = None,
-    secret: str = "testing123",  # noqa: S107 - FreeRADIUS's test secret
+    secret: str = "test-router-secret-16",  # noqa: S107 - a test secret
     **kwargs: object,
 ) -> Router:
     """A router; without ``ip`` it gets an address no RADIUS test uses."""

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from ..policy import LOCKOUT, fresh_window
 from ..settings import Settings
 from .affinity import pinned, placement
-from .process import stop_process
+from .process import component_environ, stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RADDB_DIR = REPO_ROOT / "raddb"
@@ -53,9 +53,10 @@ def radius_environment(
     spool_retry: int = 10,
 ) -> dict[str, str]:
     """The HOTSPOT_* variables raddb/ expands with $ENV{...}."""
-    url = urlsplit(settings.database_url.replace("+psycopg2", ""))
+    # rlm_sql connects as the RADIUS server's own role, if it has one.
+    url = urlsplit(settings.database_url_for("radius").replace("+psycopg2", ""))
     site_packages = sysconfig.get_paths()["purelib"]
-    env = dict(os.environ)
+    env = component_environ(os.environ, settings, "radius")
     env.update(
         HOTSPOT_RADDB_DIR=str(RADDB_DIR),
         HOTSPOT_RADIUS_RUN_DIR=str(run_dir),
@@ -72,7 +73,7 @@ def radius_environment(
         HOTSPOT_DB_PASSWORD=unquote(url.password or ""),
         HOTSPOT_DB_NAME=url.path.lstrip("/"),
         HOTSPOT_PYTHON_PATH=f"{REPO_ROOT}:{site_packages}",
-        HOTSPOT_DATABASE_URL=settings.database_url,
+        HOTSPOT_DATABASE_URL=settings.database_url_for("radius"),
         HOTSPOT_SECRET_KEY=settings.secret_key,
         HOTSPOT_PIN_KEY=settings.pin_key,
         HOTSPOT_ACCT_INTERIM_INTERVAL=str(settings.acct_interim_interval),
@@ -135,6 +136,7 @@ class FreeRadius:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         for shard in range(4):  # raddb/mods-enabled/detail
             (self.spool_dir / str(shard)).mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._ready.clear()  # started again after it exited
         self.proc = subprocess.Popen(
             self.command(),
             env=self.env,
@@ -165,6 +167,10 @@ class FreeRadius:
                     sys.stdout.write("[radius] " + line)
                 if "Ready to process requests" in line:
                     self._ready.set()
+
+    def poll(self) -> int | None:
+        """Its exit status once it has exited (None while it runs)."""
+        return None if self.proc is None else self.proc.poll()
 
     def output(self) -> str:
         with self._lock:

@@ -20,6 +20,39 @@ class PostgresError(RuntimeError):
     pass
 
 
+#: Each component's own login role (migration 0011 grants them what they need).
+COMPONENT_ROLES = {
+    "radius": "hotspot_radius",
+    "portal": "hotspot_portal",
+    "scheduler": "hotspot_scheduler",
+}
+#: Owns the schema and runs the migrations; not a superuser.
+OWNER_ROLE = "hotspot_owner"
+
+#: Hand every object of the public schema over to the role {owner} (a database
+#: made before there was an owner role holds objects of the superuser).
+_HAND_OVER = """
+DO $$ DECLARE r record; BEGIN
+FOR r IN SELECT c.oid::regclass AS name FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+     AND c.relowner <> '{owner}'::regrole
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                       AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+LOOP EXECUTE format('ALTER TABLE %s OWNER TO {owner}', r.name); END LOOP;
+FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname = 'public' AND p.proowner <> '{owner}'::regrole
+LOOP EXECUTE format('ALTER FUNCTION %s OWNER TO {owner}', r.name); END LOOP;
+FOR r IN SELECT t.oid::regtype AS name FROM pg_type t
+    JOIN pg_namespace n ON n.oid = t.typnamespace
+   WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+     AND t.typowner <> '{owner}'::regrole
+LOOP EXECUTE format('ALTER TYPE %s OWNER TO {owner}', r.name); END LOOP;
+END $$;
+"""
+
+
 def pg_bindir() -> Path:
     """The newest installed PostgreSQL server binaries."""
     found = sorted(
@@ -73,8 +106,46 @@ class PostgresCluster:
     def password(self) -> str:
         return self.password_file.read_text().strip()
 
-    def url(self, dbname: str, driver: str = "postgresql+psycopg2") -> str:
-        return f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.port}/{dbname}"
+    def role_password(self, role: str) -> str:
+        """The generated password of ``role`` (kept next to the cluster's, 0600)."""
+        if role == self.user:
+            return self.password
+        path = self.data_dir.parent / f"{self.data_dir.name}.{role}.password"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(24) + "\n")
+        return path.read_text().strip()
+
+    def url(
+        self, dbname: str, driver: str = "postgresql+psycopg2", user: str = ""
+    ) -> str:
+        user = user or self.user
+        password = self.role_password(user)
+        return f"{driver}://{user}:{password}@127.0.0.1:{self.port}/{dbname}"
+
+    def ensure_role(self, role: str) -> None:
+        """A login role (no superuser, no CREATE) with its generated password."""
+        if role == self.user:
+            raise PostgresError(f"{role} is the cluster's superuser")
+        exists = self.psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'").strip()
+        verb = "ALTER" if exists else "CREATE"
+        password = self.role_password(role)
+        self.psql(f"{verb} ROLE \"{role}\" LOGIN NOSUPERUSER PASSWORD '{password}'")
+
+    def ensure_owned_database(self, name: str, owner: str = OWNER_ROLE) -> str:
+        """The database ``name`` owned, with all it holds, by the login role
+        ``owner`` (created if need be); returns the owner's URL (for migrations)."""
+        self.ensure_role(owner)
+        self.ensure_database(name)
+        self.psql(f'ALTER DATABASE "{name}" OWNER TO "{owner}"')
+        self.psql(_HAND_OVER.format(owner=owner), dbname=name)
+        return self.url(name, user=owner)
+
+    def component_urls(self, dbname: str) -> dict[str, str]:
+        """Create the components' roles; their URLs by component name."""
+        for role in COMPONENT_ROLES.values():
+            self.ensure_role(role)
+        return {name: self.url(dbname, user=r) for name, r in COMPONENT_ROLES.items()}
 
     @property
     def initialised(self) -> bool:
@@ -175,9 +246,9 @@ class PostgresCluster:
                 dbname,
                 "-v",
                 "ON_ERROR_STOP=1",
-                "-Atc",
-                sql,
+                "-At",
             ],
+            input=sql,
             capture_output=True,
             text=True,
             env=env,

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -25,11 +24,12 @@ from .affinity import describe, placement
 from .files import write_secret_file
 from .freeradius import REPO_ROOT, FreeRadius
 from .postgres import PostgresCluster
-from .process import stop_process
+from .process import component_environ
+from .supervise import Command, Supervisor
 
 DEMO_OWNER = "demo"
 DEMO_ROUTER = "demo-router"
-DEMO_SECRET = "testing123"  # noqa: S105 - the documented demo secret
+DEMO_SECRET = "demo-router-secret-2026"  # noqa: S105 - the documented demo secret
 DEMO_TARIFF = "demo-1h"
 
 
@@ -140,8 +140,12 @@ def run_stack(demo: bool = True) -> int:
     cluster.init()
     radius_cpus, db_cpus = placement(Settings.from_env())
     cluster.start(cpus=db_cpus)
-    cluster.ensure_database("hotspot")
-    os.environ.setdefault("HOTSPOT_DATABASE_URL", cluster.url("hotspot"))
+    if "HOTSPOT_DATABASE_URL" not in os.environ:
+        # Migrations and the CLI connect as the owner of the schema (no superuser);
+        # FreeRADIUS, the portal and the scheduler as roles of their own (0011).
+        os.environ["HOTSPOT_DATABASE_URL"] = cluster.ensure_owned_database("hotspot")
+        for component, url in cluster.component_urls("hotspot").items():
+            os.environ.setdefault(f"HOTSPOT_{component.upper()}_DATABASE_URL", url)
     sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
     os.environ.setdefault("HOTSPOT_DEMO_ROUTER_URL", f"http://{sim_listen}/")
     # No real SMS in the demo: codes go to an outbox shown at /demo/sms.
@@ -161,19 +165,20 @@ def run_stack(demo: bool = True) -> int:
     sim_host = sim_listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
     vouchers = seed_demo(settings, sim_host) if demo else []
 
-    procs: list[subprocess.Popen[bytes]] = []
     radius = FreeRadius(settings, var / "radius", echo=False)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    supervisor = Supervisor()
     try:
         radius.start()
-        env = dict(os.environ, HOTSPOT_DATABASE_URL=settings.database_url)
+        supervisor.add("FreeRADIUS", radius, started=True)
         py = sys.executable
-        procs.append(subprocess.Popen([py, "-m", "portal"], env=env, cwd=REPO_ROOT))
-        procs.append(subprocess.Popen([py, "-m", "scheduler"], env=env, cwd=REPO_ROOT))
+        for name in ("portal", "scheduler"):
+            env = component_environ(os.environ, settings, name)
+            supervisor.add(name, Command([py, "-m", name], env, REPO_ROOT))
         if demo:
             sim_env = dict(
-                env,
+                component_environ(os.environ, settings, None),
                 HOTSPOT_SIM_LISTEN=sim_listen,
                 HOTSPOT_SIM_RADIUS_HOST=settings.radius_host,
                 HOTSPOT_SIM_AUTH_PORT=str(settings.radius_auth_port),
@@ -182,9 +187,9 @@ def run_stack(demo: bool = True) -> int:
                 HOTSPOT_SIM_NAS_IDENTIFIER=DEMO_ROUTER,
                 HOTSPOT_SIM_PORTAL_URL=f"{settings.portal_url}/login",
             )
-            procs.append(
-                subprocess.Popen([py, "-m", "simulator"], env=sim_env, cwd=REPO_ROOT)
-            )
+            simulator = Command([py, "-m", "simulator"], sim_env, REPO_ROOT)
+            supervisor.add("simulator", simulator)
+        supervisor.start_all()
         print()
         print(
             f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
@@ -209,24 +214,14 @@ def run_stack(demo: bool = True) -> int:
             )
             print("Hotel guest login of the demo: room 101, surname Demo")
         print("\nPress Ctrl-C to stop.", flush=True)
-        while not stop.wait(1):
-            for p in procs:
-                if p.poll() is not None:
-                    print(f"a process exited ({p.args!r}); stopping", file=sys.stderr)
-                    return 1
-            if radius.proc and radius.proc.poll() is not None:
-                print("FreeRADIUS exited; see its log; stopping", file=sys.stderr)
-                return 1
+        # A process that exits is restarted (and logged), never the end of the stack.
+        supervisor.run(stop)
         return 0
     except KeyboardInterrupt:
         return 0
     finally:
         print("\nStopping…", flush=True)
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            stop_process(p)
+        supervisor.stop_all()
         radius.stop()
         cluster.stop()
         print("Stopped.")

@@ -16,6 +16,11 @@ from ..models import ApiToken, Owner, Router
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
+#: The shortest RADIUS shared secret accepted: the secret is all that protects the
+#: PAP password and the reply authenticators, and short ones fall to offline guessing.
+MIN_SECRET_LENGTH = 16
+MAX_SECRET_LENGTH = 128
+
 
 def add_owner(session: Session, name: str, display_name: str = "") -> Owner:
     """Register a venue company."""
@@ -70,6 +75,25 @@ def add_router(
     session.add(router)
     session.flush()
     return router
+
+
+def generate_router_secret() -> str:
+    """A fresh random RADIUS secret (32 URL-safe characters) to put on the router."""
+    return secrets.token_urlsafe(24)
+
+
+def check_router_secret(secret: str) -> None:
+    """Raise :class:`InvalidInput` unless ``secret`` is fit to be a RADIUS secret."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise InvalidInput(
+            f"RADIUS secret too short ({len(secret)} characters): use at least "
+            f"{MIN_SECRET_LENGTH}, e.g. a generated one"
+        )
+    if len(secret) > MAX_SECRET_LENGTH or not secret.isprintable() or " " in secret:
+        raise InvalidInput(
+            f"RADIUS secret: {MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} printable "
+            "characters, no spaces"
+        )
 
 
 def get_router(
@@ -155,8 +179,7 @@ def _ip(text: str) -> str:
 
 
 def _secret(secret: str) -> str:
-    if not 6 <= len(secret) <= 128 or not secret.isprintable() or " " in secret:
-        raise InvalidInput("RADIUS secret: 6 to 128 printable characters, no spaces")
+    check_router_secret(secret)
     return secret
 
 

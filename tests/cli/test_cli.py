@@ -22,7 +22,7 @@ def test_operator_sets_up_a_venue_and_prints_vouchers(cli, session_factory, sett
             "--ip",
             f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}",
             "--secret",
-            "s3cret-x",
+            "s3cret-x-long-enough",
             "--json",
         ).stdout
     )

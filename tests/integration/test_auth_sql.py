@@ -85,18 +85,18 @@ def test_client_of_an_enabled_router(db_session: Session) -> None:
         db_session,
         owner,
         ip="10.77.0.1",
-        secret="s3cret-plain",
+        secret="s3cret-plain-secret",
         require_message_authenticator=False,
     )
     strict = factories.router(
         db_session,
         owner,
         ip="10.77.0.2",
-        secret="s3cret:with/odd+chars",
+        secret="s3cret:with/odd+chars!",
         require_message_authenticator=True,
     )
-    assert client(db_session, "10.77.0.1") == f"{plain.id} 0 s3cret-plain"
-    assert client(db_session, "10.77.0.2") == f"{strict.id} 1 s3cret:with/odd+chars"
+    assert client(db_session, "10.77.0.1") == f"{plain.id} 0 s3cret-plain-secret"
+    assert client(db_session, "10.77.0.2") == f"{strict.id} 1 s3cret:with/odd+chars!"
 
 
 @pytest.mark.parametrize(

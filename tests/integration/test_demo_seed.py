@@ -35,7 +35,7 @@ def test_demo_venue_is_seeded_once(demo_settings):
         router = s.scalar(select(Router).where(Router.nas_identifier == "demo-router"))
         tariff = s.scalar(select(Tariff).where(Tariff.owner_id == owner.id))
         assert router.owner_id == owner.id and str(router.ip_address) == "127.0.0.1"
-        assert router.radius_secret == "testing123"
+        assert router.radius_secret == "demo-router-secret-2026"
         # The router simulator's link-login-only is on 127.0.0.1 (`make run`).
         assert router.hotspot_hosts == ["127.0.0.1", "localhost"]
         assert (

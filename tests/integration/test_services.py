@@ -11,7 +11,7 @@ from hotspot.crypto import PinCipher, new_fernet_key
 from hotspot.errors import AlreadyExists, InvalidInput
 from hotspot.models import Voucher
 from hotspot.services.tariffs import add_tariff
-from hotspot.services.tenancy import add_owner, add_router
+from hotspot.services.tenancy import add_owner, add_router, generate_router_secret
 from hotspot.services.vouchers import generate_vouchers
 from hotspot.settings import Settings
 from tests import factories
@@ -43,7 +43,7 @@ def test_add_router(db_session: Session) -> None:
         owner,
         "cafe-1",
         "192.0.2.10",
-        "s3cret!x",
+        "s3cret!x-16-chars",
         require_message_authenticator=True,
     )
     assert (
@@ -53,21 +53,24 @@ def test_add_router(db_session: Session) -> None:
         r.enabled,
         r.require_message_authenticator,
         r.title,
-    ) == ("cafe-1", "192.0.2.10", "s3cret!x", True, True, "cafe-1")
+    ) == ("cafe-1", "192.0.2.10", "s3cret!x-16-chars", True, True, "cafe-1")
 
 
 @pytest.mark.parametrize(
     ("nas_id", "ip", "secret", "match"),
     [
-        ("cafe-1", "300.1.1.1", "s3cret!x", "not an IP address"),
-        ("cafe-1", "localhost", "s3cret!x", "not an IP address"),
-        ("cafe-1", "", "s3cret!x", "not an IP address"),
-        ("cafe-1", "192.0.2.0/24", "s3cret!x", "not an IP address"),
-        ("cafe 1", "192.0.2.10", "s3cret!x", "NAS identifier"),
-        ("", "192.0.2.10", "s3cret!x", "NAS identifier"),
-        ("cafe-1", "192.0.2.10", "short", "RADIUS secret"),
-        ("cafe-1", "192.0.2.10", "has space", "RADIUS secret"),
-        ("cafe-1", "192.0.2.10", "tab\tsecret", "RADIUS secret"),
+        ("cafe-1", "300.1.1.1", "s3cret!x-16-chars", "not an IP address"),
+        ("cafe-1", "localhost", "s3cret!x-16-chars", "not an IP address"),
+        ("cafe-1", "", "s3cret!x-16-chars", "not an IP address"),
+        ("cafe-1", "192.0.2.0/24", "s3cret!x-16-chars", "not an IP address"),
+        ("cafe 1", "192.0.2.10", "s3cret!x-16-chars", "NAS identifier"),
+        ("", "192.0.2.10", "s3cret!x-16-chars", "NAS identifier"),
+        ("cafe-1", "192.0.2.10", "short", "too short"),
+        ("cafe-1", "192.0.2.10", "s3cret", "too short"),
+        ("cafe-1", "192.0.2.10", "fifteen-chars-x", r"too short \(15 characters\)"),
+        ("cafe-1", "192.0.2.10", "has space but long", "RADIUS secret"),
+        ("cafe-1", "192.0.2.10", "tab\tsecret-long-enough", "RADIUS secret"),
+        ("cafe-1", "192.0.2.10", "x" * 129, "RADIUS secret"),
     ],
 )
 def test_add_router_rejects_bad_input(db_session, nas_id, ip, secret, match) -> None:
@@ -76,15 +79,26 @@ def test_add_router_rejects_bad_input(db_session, nas_id, ip, secret, match) -> 
         add_router(db_session, owner, nas_id, ip, secret)
 
 
+def test_generated_router_secrets_are_accepted_and_differ(db_session) -> None:
+    first, second = generate_router_secret(), generate_router_secret()
+    assert first != second and len(first) >= 16
+    r = add_router(
+        db_session, factories.owner(db_session), "cafe-g", "192.0.2.30", first
+    )
+    assert r.radius_secret == first
+
+
 def test_add_router_rejects_a_duplicate_nas_id_or_address(db_session: Session) -> None:
     a, b = factories.owner(db_session), factories.owner(db_session)
     nas = factories.unique("nas")
-    add_router(db_session, a, nas, "192.0.2.20", "s3cret!x")
+    add_router(db_session, a, nas, "192.0.2.20", "s3cret!x-16-chars")
     # Even for another owner: the NAS identifier and the address identify the router.
     with pytest.raises(AlreadyExists, match="exists"):
-        add_router(db_session, b, nas, "192.0.2.21", "s3cret!x")
+        add_router(db_session, b, nas, "192.0.2.21", "s3cret!x-16-chars")
     with pytest.raises(AlreadyExists, match="192.0.2.20"):
-        add_router(db_session, b, factories.unique("nas"), "192.0.2.20", "s3cret!x")
+        add_router(
+            db_session, b, factories.unique("nas"), "192.0.2.20", "s3cret!x-16-chars"
+        )
 
 
 # -- tariffs ----------------------------------------------------------------------

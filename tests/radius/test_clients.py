@@ -107,7 +107,7 @@ def test_router_b_does_not_require_message_authenticator(
 def test_a_router_added_while_running_is_served_at_once(
     radius, settings, session_factory, radius_log
 ):
-    ip, secret = new_loopback_ip(), "fresh-" + factories.unique("s")
+    ip, secret = new_loopback_ip(), "fresh-secret-" + factories.unique("s")
     with transaction(session_factory) as s:
         owner = factories.owner(s)
         factories.router(s, owner, ip=ip, secret=secret)
@@ -182,22 +182,22 @@ def test_disabling_a_router_or_changing_its_secret_takes_effect(
     ip_x, ip_y = new_loopback_ip(), new_loopback_ip()
     with transaction(session_factory) as s:
         owner = factories.owner(s)
-        x = factories.router(s, owner, ip=ip_x, secret="old-secret-x")
-        y = factories.router(s, owner, ip=ip_y, secret="secret-y")
+        x = factories.router(s, owner, ip=ip_x, secret="old-secret-of-router-x")
+        y = factories.router(s, owner, ip=ip_y, secret="secret-of-router-y")
         v = factories.voucher(s, owner, settings.pin_key)
     started = time.monotonic()
     with (
-        client_for(settings, ip=ip_x, secret="old-secret-x") as nas_x,
-        client_for(settings, ip=ip_y, secret="secret-y") as nas_y,
+        client_for(settings, ip=ip_x, secret="old-secret-of-router-x") as nas_x,
+        client_for(settings, ip=ip_y, secret="secret-of-router-y") as nas_y,
     ):
         assert nas_x.authenticate(v.code, v.pin, mac=MAC).accepted
         assert nas_y.authenticate(v.code, v.pin, mac=MAC).accepted
     with transaction(session_factory) as s:
         s.get(Router, y.id).enabled = False
-        s.get(Router, x.id).radius_secret = "new-secret-x"
+        s.get(Router, x.id).radius_secret = "new-secret-of-router-x"
 
     with client_for(
-        settings, ip=ip_y, secret="secret-y", timeout=0.5, retries=1
+        settings, ip=ip_y, secret="secret-of-router-y", timeout=0.5, retries=1
     ) as nas_y:
         sent_after = time.monotonic() - started
         r = nas_y.authenticate(v.code, v.pin, mac=MAC)
@@ -209,10 +209,10 @@ def test_disabling_a_router_or_changing_its_secret_takes_effect(
         r = nas_y.authenticate(v.code, v.pin, mac=MAC)
         assert r.attributes == {"Reply-Message": ["This hotspot is switched off."]}
 
-    with client_for(settings, ip=ip_x, secret="new-secret-x") as nas_x:
+    with client_for(settings, ip=ip_x, secret="new-secret-of-router-x") as nas_x:
         assert nas_x.authenticate(v.code, v.pin, mac=MAC).accepted
     with client_for(
-        settings, ip=ip_x, secret="old-secret-x", timeout=0.5, retries=1
+        settings, ip=ip_x, secret="old-secret-of-router-x", timeout=0.5, retries=1
     ) as nas_x:
         with pytest.raises(RadiusTimeout):
             nas_x.authenticate(v.code, v.pin, mac=MAC)

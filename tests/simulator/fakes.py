@@ -22,7 +22,7 @@ from pyrad.server import RemoteHost, Server, ServerPacketError
 
 from simulator import RouterConfig, RunningSimulator, load_dictionary
 
-SECRET = b"testing123"
+SECRET = b"demo-router-secret-2026"
 
 #: ``make_sim(clock=..., **config_overrides)``, see the conftest fixture.
 SimFactory = Callable[..., RunningSimulator]

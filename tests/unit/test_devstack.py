@@ -46,3 +46,27 @@ def test_pinned_commands_go_through_taskset() -> None:
     command = pinned(["radiusd", "-f"], [0, 2])
     assert command[1:] == ["-c", "0,2", "radiusd", "-f"]
     assert command[0].endswith("taskset")
+
+
+def test_each_component_gets_only_its_own_database_url() -> None:
+    from hotspot.devstack.process import component_environ
+
+    owner = "postgresql+psycopg2://owner:o@db/hotspot"
+    portal = "postgresql+psycopg2://hotspot_portal:p@db/hotspot"
+    env = {
+        "HOTSPOT_DATABASE_URL": owner,
+        "HOTSPOT_PORTAL_DATABASE_URL": portal,
+        "HOTSPOT_RADIUS_DATABASE_URL": "postgresql+psycopg2://hotspot_radius:r@db/x",
+        "HOTSPOT_SECRET_KEY": "k",
+    }
+    settings = Settings.from_env(env)
+    assert component_environ(env, settings, "portal") == {
+        "HOTSPOT_DATABASE_URL": portal,
+        "HOTSPOT_SECRET_KEY": "k",
+    }
+    # One role for everything still works: a component without a URL of its own.
+    assert settings.database_url_for("scheduler") == owner
+    assert (
+        component_environ(env, settings, "scheduler")["HOTSPOT_DATABASE_URL"] == owner
+    )
+    assert component_environ(env, settings, None) == {"HOTSPOT_SECRET_KEY": "k"}
