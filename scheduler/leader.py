@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hotspot.db import describe_db_error
 
@@ -58,14 +58,16 @@ class LeaderLock:
         connection's backend lets go of it only when it has exited)."""
         if self._conn is not None:
             try:
-                self._conn.scalar(
-                    text("SELECT pg_advisory_unlock(:k)"), {"k": self.key}
-                )
-            except DBAPIError:
-                pass
+                if not self._conn.invalidated:
+                    self._conn.rollback()
+                    self._conn.scalar(
+                        text("SELECT pg_advisory_unlock(:k)"), {"k": self.key}
+                    )
+            except SQLAlchemyError:
+                pass  # the connection is gone, and the lock with it
             try:
                 self._conn.invalidate()
                 self._conn.close()
-            except DBAPIError:
+            except SQLAlchemyError:
                 pass
             self._conn = None

@@ -15,10 +15,14 @@ again after creating one later).
   authorization reads (never api_tokens); INSERT/UPDATE where accounting, tickets
   and failed logins write; of routers only last_auth_failure_at may change. No
   DELETE anywhere. Future tables: nothing unless a revision grants it.
-- hotspot_portal, hotspot_scheduler: SELECT on every table; INSERT, UPDATE, DELETE
-  on every table but the operator's (owners, routers, api_tokens: read only, bar
-  the portal's routers.last_auth_failure_at and api_tokens.last_used_at). The
-  same on future tables (default privileges of the owner). No DDL, no TRUNCATE.
+- hotspot_portal: SELECT, INSERT, UPDATE, DELETE on every table but
+  alembic_version: it serves the owners' cabinet, the operator admin and the API,
+  which change venue settings, routers and tokens (who may change which row is the
+  application's tenancy rule, not the database's).
+- hotspot_scheduler: the same, but the operator's data (owners, routers,
+  api_tokens) is read only to it.
+  Both: the same on future tables (default privileges of the owner). No DDL, no
+  TRUNCATE.
 """
 
 from alembic import op
@@ -28,8 +32,11 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-#: Operator data the portal and the scheduler may read, not change.
-READ_ONLY = ("owners", "routers", "api_tokens", "alembic_version")
+#: What each role may read, not change.
+READ_ONLY = {
+    "hotspot_portal": ("alembic_version",),
+    "hotspot_scheduler": ("owners", "routers", "api_tokens", "alembic_version"),
+}
 
 RADIUS_GRANTS = [
     "GRANT SELECT ON routers, owners, tariffs, vouchers, login_tickets, "
@@ -45,8 +52,6 @@ RADIUS_SEQUENCES = ("radius_sessions", "auth_failures")
 COLUMN_GRANTS = [
     ("UPDATE (used_at) ON login_tickets", "hotspot_radius"),
     ("UPDATE (last_auth_failure_at) ON routers", "hotspot_radius"),
-    ("UPDATE (last_auth_failure_at) ON routers", "hotspot_portal"),
-    ("UPDATE (last_used_at) ON api_tokens", "hotspot_portal"),
 ]
 
 TABLES = (
@@ -111,7 +116,7 @@ def _radius() -> str:
 
 
 def _dml(role: str) -> str:
-    read_only = ", ".join(f"'{t}'" for t in READ_ONLY)
+    read_only = ", ".join(f"'{t}'" for t in READ_ONLY[role])
     writable = f"{TABLES} AND c.relname NOT IN ({read_only})"
     body = _execute(
         [

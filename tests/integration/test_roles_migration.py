@@ -15,7 +15,10 @@ CHECKS = {
     ("hotspot_radius", "api_tokens", "SELECT"): False,
     ("hotspot_radius", "owners", "DELETE"): False,
     ("hotspot_portal", "vouchers", "INSERT"): True,
-    ("hotspot_portal", "routers", "UPDATE"): False,
+    # The cabinet and the admin change venue settings and routers.
+    ("hotspot_portal", "routers", "UPDATE"): True,
+    ("hotspot_portal", "alembic_version", "UPDATE"): False,
+    ("hotspot_scheduler", "routers", "UPDATE"): False,
     ("hotspot_scheduler", "login_tickets", "DELETE"): True,
     ("hotspot_scheduler", "owners", "DELETE"): False,
 }
