@@ -722,35 +722,3 @@ def fmt_drain(r: dict[str, Any]) -> str:
         f"{c['radiusd'] * 100:.0f}%, postgres {c['postgres'] * 100:.0f}%, "
         f"other {c['other'] * 100:.0f}%)"
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    from . import report
-
-    o, args = parse_args(argv)
-    bench = Bench(o, args)
-    t0 = time.monotonic()
-    try:
-        bench.setup()
-        bench.run()
-    except KeyboardInterrupt:
-        log("interrupted")
-        bench.teardown(args.keep)
-        return 130
-    except BaseException:
-        bench.teardown(True)  # keep the logs for a look
-        raise
-    bench.teardown(args.keep)
-    if args.json:
-        args.json.write_text(json.dumps(bench.results, indent=1))
-    out = args.output or (
-        None if o.quick else PROPOSED_RESULTS_PATH if args.variant else RESULTS_PATH
-    )
-    text = report.render(bench, args, out)
-    print()
-    print(text)
-    if out is not None and not args.no_write:
-        out.write_text(text)
-        log(f"written {out}")
-    log(f"total {time.monotonic() - t0:.0f} s")
-    return 0

@@ -241,7 +241,19 @@ def router() -> None:
 @click.option("--owner", "owner_name", required=True)
 @click.option("--nas-id", required=True, help="The router's identity (NAS-Identifier).")
 @click.option("--ip", required=True, help="Source address of its RADIUS packets.")
-@click.option("--secret", required=True, help="RADIUS shared secret.")
+@click.option(
+    "--secret",
+    help="RADIUS shared secret (16+ characters). Visible in the process list and "
+    "the shell's history: prefer --secret-file, --generate-secret or the prompt.",
+)
+@click.option(
+    "--secret-file",
+    type=click.File("r"),
+    help="Read the secret from this file ('-': standard input).",
+)
+@click.option(
+    "--generate-secret", is_flag=True, help="Make a random secret and print it once."
+)
 @click.option(
     "--require-message-authenticator/--no-require-message-authenticator",
     default=True,
@@ -258,14 +270,18 @@ def router_add(
     owner_name: str,
     nas_id: str,
     ip: str,
-    secret: str,
+    secret: str | None,
+    secret_file: Any,
+    generate_secret: bool,
     require_message_authenticator: bool,
     as_json: bool,
 ) -> None:
-    """Register a router; FreeRADIUS serves it at once."""
+    """Register a router; FreeRADIUS serves it at once. Without --secret,
+    --secret-file or --generate-secret the secret is asked for (not echoed)."""
     from .db import transaction
     from .services.tenancy import add_router, get_owner
 
+    secret = _router_secret(secret, secret_file, generate_secret)
     with transaction(ctx.session_factory()) as session:
         r = add_router(
             session,
@@ -281,7 +297,38 @@ def router_add(
             "ip": str(r.ip_address),
             "owner": owner_name,
         }
-    emit(data, as_json, lambda d: f"Router {d['nas_id']} ({d['ip']}) added.")
+    if generate_secret:
+        data["secret"] = secret  # shown this once: it goes on the router
+    emit(
+        data,
+        as_json,
+        lambda d: (
+            f"Router {d['nas_id']} ({d['ip']}) added."
+            + (f"\nRADIUS secret (shown once): {d['secret']}" if "secret" in d else "")
+        ),
+    )
+
+
+def _router_secret(secret: str | None, secret_file: Any, generate: bool) -> str:
+    """The secret from exactly one source: the option, a file, a new random one, or
+    a prompt at a terminal."""
+    from .errors import InvalidInput
+    from .services.tenancy import generate_router_secret
+
+    given = [x for x in (secret, secret_file, generate or None) if x]
+    if len(given) > 1:
+        raise InvalidInput("give one of --secret, --secret-file, --generate-secret")
+    if generate:
+        return generate_router_secret()
+    if secret_file is not None:
+        return str(secret_file.read()).strip()
+    if secret:
+        return secret
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            "no secret: give --secret-file FILE (or -), --generate-secret or --secret"
+        )
+    return str(click.prompt("RADIUS secret", hide_input=True, confirmation_prompt=True))
 
 
 def _router_text(d: dict[str, Any]) -> str:

@@ -86,6 +86,17 @@ def create_app(
     app.add_url_rule("/healthz", "healthz", healthz)
 
     @app.after_request
+    def commit_the_request(response: Response) -> Response:
+        """The one transaction boundary of the portal: what a view did is committed
+        once it has answered, a refusal too (attempt counters and the SMS history
+        are kept); a failure (5xx) rolls it back. Views only flush."""
+        if response.status_code >= 500:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return response
+
+    @app.after_request
     def vary_on_language(response: Response) -> Response:
         if response.mimetype == "text/html":
             response.vary.add("Accept-Language")

@@ -213,6 +213,6 @@ def purge_login_tickets(session: Session, now: dt.datetime) -> int:
 
 
 def router_by_nas_identifier(session: Session, nas_identifier: str) -> Router | None:
-    return session.scalar(
-        select(Router).where(Router.nas_identifier == nas_identifier, Router.enabled)
-    )
+    """The router of that identity, switched on or off (callers decide: a disabled
+    router's guests are told the hotspot is switched off)."""
+    return session.scalar(select(Router).where(Router.nas_identifier == nas_identifier))

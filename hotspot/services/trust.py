@@ -95,9 +95,10 @@ def knows_address(router: Router, address: str | None, cloud: CloudNames) -> boo
 def router_for_request(
     session: Session, identity: str, address: str | None, cloud: CloudNames
 ) -> Router | None:
-    """The enabled router a request is bound to: the one named by ``identity`` when
-    the request comes from its addresses; without ``identity``, the only router known
-    by the source address. None when there is no such router."""
+    """The router a request is bound to (switched on or off): the one named by
+    ``identity`` when the request comes from its addresses; without ``identity``,
+    the only router known by the source address. None when there is no such
+    router."""
     if identity:
         router = router_by_nas_identifier(session, identity)
         return router if router and knows_address(router, address, cloud) else None
@@ -109,17 +110,14 @@ def router_for_request(
         session.scalars(
             select(Router)
             .where(
-                Router.enabled,
                 (Router.ip_address == addr)
-                | addr.op("<<=")(func.any(Router.portal_addresses)),
+                | addr.op("<<=")(func.any(Router.portal_addresses))
             )
             .limit(2)
         )
     )
     if not found:
-        named = session.scalars(
-            select(Router).where(Router.enabled, Router.cloud_name.is_not(None))
-        )
+        named = session.scalars(select(Router).where(Router.cloud_name.is_not(None)))
         found = [r for r in named if ip in cloud.addresses(r.cloud_name or "")][:2]
     # Two routers behind one address: only their identity can tell them apart.
     return found[0] if len(found) == 1 else None

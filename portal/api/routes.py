@@ -83,9 +83,7 @@ def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
             ), 401
         g.owner = owner
         try:
-            result = view(*args, **kwargs)
-            db.session.commit()
-            return result
+            return view(*args, **kwargs)
         except DomainError as exc:
             db.session.rollback()
             status = (
@@ -305,5 +303,4 @@ def sms_report(name: str) -> Any:
     if report is None:
         return jsonify(error="report not accepted"), 403
     row = apply_report(db.session, name, report, _now())
-    db.session.commit()
     return jsonify(status="ok", known=row is not None)

@@ -119,6 +119,12 @@ def from_router() -> str | Response | tuple[str, int]:
     if router is None or not _context_fits(router, values):
         session.pop(CONTEXT_KEY, None)
         return _not_from_a_router()
+    if not router.enabled:
+        # As RADIUS says it: the owner or the operator switched this hotspot off.
+        session.pop(CONTEXT_KEY, None)
+        return render_template(
+            "error.html", message=message_text("router_disabled")
+        ), 403
     values["mac"] = mac
     values["router"] = str(router.id)
     session[CONTEXT_KEY] = values
@@ -127,7 +133,6 @@ def from_router() -> str | Response | tuple[str, int]:
         # A device identified here within its 24 hours comes back without an SMS.
         back = returning_device(db.session, _settings(), router, mac, _now())
         if back is not None:
-            db.session.commit()
             return _router_login(back.username, back.password, values)
     return _render_login(error=_router_error(error) if error else None)
 
@@ -236,8 +241,7 @@ def voucher() -> Any:
 
 
 def _finish(result: PortalLogin | Reject, ctx: dict[str, str], on_error: Any) -> Any:
-    """Commit either way (attempt counters, SMS history), then log in or explain."""
-    db.session.commit()
+    """Log in, or explain (the request's commit keeps attempt counters)."""
     if isinstance(result, Reject):
         return on_error(message_text(result.reason)), 422
     return _router_login(result.username, result.password, ctx)
@@ -267,7 +271,6 @@ def _send_code(
         sms_sender(current_app),
         client_ip=request.remote_addr,
     )
-    db.session.commit()
     if isinstance(result, Reject):
         if result.reason == "sms_cooldown" and ctx.get("challenge"):
             return redirect(url_for("guest.code"))
@@ -310,7 +313,6 @@ def code() -> Any:
                 ctx["mac"],
                 _now(),
             )
-            db.session.commit()
             if isinstance(result, PortalLogin):
                 return _router_login(result.username, result.password, ctx)
             error = message_text(result.reason)

@@ -28,7 +28,7 @@ def test_router_add_requires_message_authenticator_by_default(
     ip = f"10.78.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
     cli(
         "router", "add", "--owner", name, "--nas-id", f"{name}-r", "--ip", ip,
-        "--secret", "s3cret-x", *flag,
+        "--secret", "s3cret-x-long-enough", *flag,
     )  # fmt: skip
     with session_factory() as s:
         router = s.query(Router).filter_by(nas_identifier=f"{name}-r").one()

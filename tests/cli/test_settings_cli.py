@@ -123,3 +123,40 @@ def test_blacklist_is_listed_masked_and_entries_removed(cli):
     out = cli("blacklist", "remove", "998905554433", "--owner", name).stdout
     assert "998905554433" not in out
     assert json.loads(cli("blacklist", "list", "--owner", name, "--json").stdout) == []
+
+
+def test_router_secret_from_a_file_generated_or_refused(cli, session_factory, tmp_path):
+    name = f"cafe-{uuid.uuid4().hex[:6]}"
+    cli("owner", "add", name)
+
+    def add(nas: str, *how: str, ok: bool = True, stdin: str | None = None):
+        ip = f"10.79.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+        return cli(
+            "router",
+            "add",
+            "--owner",
+            name,
+            "--nas-id",
+            nas,
+            "--ip",
+            ip,
+            *how,
+            ok=ok,
+            stdin=stdin,
+        )
+
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-a-file-secret-123\n")
+    add(f"{name}-f", "--secret-file", str(secret_file))
+    add(f"{name}-s", "--secret-file", "-", stdin="from-stdin-secret-456\n")
+    out = json.loads(add(f"{name}-g", "--generate-secret", "--json").stdout)
+    with session_factory() as s:
+        assert get_router(s, f"{name}-f").radius_secret == "from-a-file-secret-123"
+        assert get_router(s, f"{name}-s").radius_secret == "from-stdin-secret-456"
+        assert get_router(s, f"{name}-g").radius_secret == out["secret"]
+    assert len(out["secret"]) >= 16
+    # Not at a terminal and no secret given: a clear error, no prompt hanging.
+    proc = add(f"{name}-n", ok=False, stdin="")
+    assert proc.returncode == 1 and "no secret" in proc.stderr
+    proc = add(f"{name}-t", "--secret", "short", ok=False)
+    assert "too short" in proc.stderr

@@ -39,6 +39,7 @@ def test_health_and_pages_through_an_outage(stoppable_db: StoppableDatabase) -> 
     # Not TESTING: errors become the error page, as in production.
     app = create_app({"WTF_CSRF_ENABLED": False}, settings=settings)
     client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = str(router.ip_address)  # through the router
 
     def login_page() -> tuple[int, str]:
         r = client.post("/login", data=router_post(router))

@@ -315,3 +315,28 @@ def test_router_trust_settings_are_checked(db_session):
 def test_settings_name_the_trusted_proxies():
     assert Settings.from_env({"HOTSPOT_TRUSTED_PROXIES": "10.0.0.1"}).trusted_proxies
     assert Settings().trusted_proxies == ""
+
+
+def test_a_switched_off_router_tells_its_guests_so(app, venue, session_factory):
+    """As RADIUS does: `hotspot router disable` shows "This hotspot is switched off."
+    on the portal too, and nothing is issued; switched on again, it serves."""
+    from hotspot.services.tenancy import set_router_enabled
+
+    mac = identified(session_factory, venue.router)
+    with transaction(session_factory) as s:
+        set_router_enabled(s, s.get(Router, venue.router.id), False)
+    guest = from_address(app, str(venue.router.ip_address))
+    try:
+        response = guest.post("/login", data=router_post(venue.router, mac=mac))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 403
+        assert "This hotspot is switched off." in page
+        assert 'name="password"' not in page and tickets(session_factory, mac) == 0
+        # Found by its address alone (no identity), it says the same.
+        response = guest.post("/login", data=router_post(venue.router, identity=""))
+        assert "This hotspot is switched off." in response.get_data(as_text=True)
+    finally:
+        with transaction(session_factory) as s:
+            set_router_enabled(s, s.get(Router, venue.router.id), True)
+    response = guest.post("/login", data=router_post(venue.router, mac=mac))
+    assert response.status_code == 200 and tickets(session_factory, mac) == 1
