@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..crypto import hash_secret, random_string, verify_secret
+from ..db import affected
 from ..errors import InvalidInput, NotFound
 from ..models import (
     DocumentAttempt,
@@ -532,7 +533,7 @@ def purge_document_attempts(session: Session, now: dt.datetime) -> int:
             DocumentAttempt.created_at < now - dt.timedelta(hours=1)
         )
     )
-    return result.rowcount or 0
+    return affected(result)
 
 
 def import_registrations(

@@ -89,7 +89,7 @@ def knows_address(router: Router, address: str | None, cloud: CloudNames) -> boo
     for network in router.portal_addresses or ():
         if ip in ipaddress.ip_network(str(network), strict=False):
             return True
-    return bool(router.cloud_name) and ip in cloud.addresses(router.cloud_name)
+    return bool(router.cloud_name) and ip in cloud.addresses(router.cloud_name or "")
 
 
 def router_for_request(
