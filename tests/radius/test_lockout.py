@@ -63,7 +63,7 @@ FLOOD = 70  # more than Lockout.max_router in its window
 
 def _router(session_factory, settings, *, require_ma: bool = True):
     """A new router (on its own address) with one valid card of its owner."""
-    ip, secret = new_loopback_ip(), factories.unique("secret")
+    ip, secret = new_loopback_ip(), factories.unique("router-secret-of")
     with transaction(session_factory) as s:
         owner = factories.owner(s)
         kwargs = {} if require_ma else {"require_message_authenticator": False}
