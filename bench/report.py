@@ -200,7 +200,19 @@ def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str
         f"- Data: {o.vouchers:,} vouchers; {o.sessions:,} rows in radius_sessions "
         f"and the same in radacct (for (c)), {o.open_sessions:,} of them open; "
         f"seeded in {bench.seed_seconds:.0f} s",
-        f"- Load: (a) one user; (b) {o.codes:,} distinct vouchers with their PINs, "
+        f"- Ceiling (a): stock FreeRADIUS with Debian's stock logging and the thread "
+        f"pool that was fastest here ({bench.stock_pool or '-'}; calibrated at 16 in "
+        "flight: "
+        + (
+            ", ".join(
+                f"{n.removeprefix('baseline-')} {r:,.0f}/s"
+                for n, r in bench.calibration.items()
+            )
+            or "-"
+        )
+        + "); (s) the same server with raddb/'s thread pool and logging",
+        f"- Load: (a) and (s) one user; (b) and (w) {o.codes:,} distinct vouchers "
+        "with their PINs, "
         "PAP, Calling-Station-Id, Message-Authenticator (router requires it); (c) "
         f"and (d) Interim-Updates over the {o.open_sessions:,} open sessions, "
         "counters growing",
@@ -291,6 +303,8 @@ def ratio_lines(bench: Bench, summary: Summary) -> list[str]:
     results = bench.results
     lines = []
     for n in bench.o.inflight:
+        lines += _other_ratios(results, summary, n)
+    for n in bench.o.inflight:
         a, b = summary.get(("a", "auth", n)), summary.get(("b", "auth", n))
         if not (a and b):
             continue
@@ -326,6 +340,29 @@ def ratio_lines(bench: Bench, summary: Summary) -> list[str]:
             "spool grows: nothing is lost, but radius_sessions (and the limits "
             "enforced from it) lag behind"
         )
+    return lines
+
+
+def _other_ratios(results: list[dict[str, Any]], summary: Summary, n: int) -> list[str]:
+    """(b) against the same-settings stock line, and the busy venue (w)."""
+    lines = []
+    for num, den, what in (
+        ("b", "s", "against stock with raddb/'s pool and logging"),
+        (
+            "w",
+            "a",
+            "a busy venue (a wrong PIN in the last 15 minutes): what most venues see",
+        ),
+    ):
+        x, y = summary.get((num, "auth", n)), summary.get((den, "auth", n))
+        if x and y:
+            rounds = ", ".join(f"{r:.3f}" for r in paired(results, num, den, "auth", n))
+            ratio = x["rate"] / y["rate"]
+            lines.append(
+                f"- ({num})/({den}) at {n} in flight, {what}: **{ratio:.3f}** "
+                f"({x['rate']:,.0f} / {y['rate']:,.0f}; per round {rounds}; "
+                f"p99 {x['p99']:.1f} ms)"
+            )
     return lines
 
 

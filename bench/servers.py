@@ -78,6 +78,17 @@ class ServerProcess:
             self._log = None
 
 
+#: Debian's stock radiusd.conf: thread pool 5..32 (3..10 spare), no auth log.
+STOCK_POOL = (5, 32, 3, 10)
+
+
+def pool(threads: int | None) -> tuple[int, int, int, int]:
+    """(start, max, min spare, max spare): Debian's stock pool, or a fixed one."""
+    if threads is None:
+        return STOCK_POOL
+    return (threads, threads, 1, threads)
+
+
 def baseline(
     raddb: Path,
     run_dir: Path,
@@ -86,14 +97,23 @@ def baseline(
     auth_port: int = 0,
     acct_port: int = 0,
     db: dict[str, str] | None = None,
+    threads: int | None = None,
+    auth_log: bool = False,
 ) -> ServerProcess:
+    """A stock FreeRADIUS; ``threads`` None: Debian's stock thread pool."""
     env = dict(os.environ)
+    start, top, min_spare, max_spare = pool(threads)
     env.update(
         BENCH_RADDB_DIR=str(raddb),
         BENCH_RUN_DIR=str(run_dir),
         BENCH_SECRET=secret,
         BENCH_AUTH_PORT=str(auth_port),
         BENCH_ACCT_PORT=str(acct_port),
+        BENCH_THREADS_START=str(start),
+        BENCH_THREADS_MAX=str(top),
+        BENCH_THREADS_MIN_SPARE=str(min_spare),
+        BENCH_THREADS_MAX_SPARE=str(max_spare),
+        BENCH_AUTH_LOG="yes" if auth_log else "no",
     )
     for key, value in (db or {}).items():
         env[f"BENCH_DB_{key.upper()}"] = value
