@@ -102,7 +102,7 @@ BEGIN
     IF v_voucher IS NOT NULL THEN
         PERFORM hotspot_charge(v_voucher, v_old,
             greatest(v_time - v_old.session_time, 0),
-            greatest(v_in - v_old.input_octets, 0)
+            greatest(v_in - v_old.input_octets, 0)::numeric
                 + greatest(v_out - v_old.output_octets, 0),
             v_event);
     END IF;
@@ -112,7 +112,7 @@ $$;
 
 -- A card charged the growth of one session's totals (capped, like the totals).
 CREATE OR REPLACE FUNCTION hotspot_charge(
-    p_voucher int, p_old radius_sessions, d_time bigint, d_bytes bigint,
+    p_voucher int, p_old radius_sessions, d_time bigint, d_bytes numeric,
     p_event timestamptz
 ) RETURNS void
 LANGUAGE sql AS $$
@@ -127,7 +127,7 @@ LANGUAGE sql AS $$
             WHEN status IN ('revoked', 'expired') THEN status
             WHEN (time_limit IS NOT NULL AND used_seconds + d_time >= time_limit)
               OR (data_limit IS NOT NULL
-                  AND used_bytes::numeric + d_bytes >= data_limit)
+                  AND used_bytes + d_bytes >= data_limit)
             THEN 'exhausted'
             ELSE 'active' END
      WHERE id = p_voucher

@@ -64,7 +64,7 @@ def downgrade() -> None:
     op.execute(f"DROP FUNCTION IF EXISTS hotspot_accounting_store({TEXT14})")
     op.execute(
         "DROP FUNCTION IF EXISTS hotspot_charge(int, radius_sessions, bigint, "
-        "bigint, timestamptz)"
+        "numeric, timestamptz)"
     )
     for fn in (
         "hotspot_octets(text, text)",
