@@ -14,11 +14,11 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- A 32-bit RADIUS integer as text ('' or anything else that is no such number:
--- NULL).
+-- NULL). The cast only inside CASE: an AND would not keep it from being tried.
 CREATE OR REPLACE FUNCTION hotspot_u32(p text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN p ~ '^[0-9]{1,10}$' AND p::bigint <= 4294967295
-                THEN p::bigint END
+    SELECT CASE WHEN p ~ '^[0-9]{1,10}$'
+                THEN nullif(least(p::bigint, 4294967296), 4294967296) END
 $$;
 
 -- A byte total from Acct-*-Octets and Acct-*-Gigawords, capped at 2^62 (4 EiB) so

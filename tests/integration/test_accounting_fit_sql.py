@@ -75,6 +75,14 @@ def test_counters_that_are_no_numbers_count_as_absent(db_session, venue) -> None
     assert row.framed_ip is None
 
 
+def test_a_32_bit_counter_ends_at_2_to_the_32(db_session, venue) -> None:
+    _, router = venue
+    raw(db_session, router, sid="t1", user="u", time=str(U32))
+    raw(db_session, router, sid="t2", user="u", time=str(U32 + 1))
+    times = {r.acct_session_id: r.session_time for r in sessions(db_session, router)}
+    assert times == {"t1": U32, "t2": 0}
+
+
 def test_gigawords_at_their_maximum_are_capped(db_session, settings, venue) -> None:
     owner, router = venue
     v = factories.voucher(db_session, owner, settings.pin_key).voucher
