@@ -1,6 +1,6 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
-from .accounting import RadiusSession
+from .accounting import AccountingDeadLetter, RadiusSession
 from .base import Base
 from .identification import (
     DocumentAttempt,
@@ -17,6 +17,7 @@ from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "AccountingDeadLetter",
     "ApiToken",
     "AuthFailure",
     "DocumentAttempt",

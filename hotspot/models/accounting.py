@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, CreatedAt
 
 
 class RadiusSession(Base):
@@ -38,3 +39,20 @@ class RadiusSession(Base):
     input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
     output_octets: Mapped[int] = mapped_column(BigInteger, default=0)
     terminate_cause: Mapped[str | None] = mapped_column(String(32))
+
+
+class AccountingDeadLetter(CreatedAt, Base):
+    """An accounting record the spool reader could not store, kept for the operator
+    instead of holding up the records after it (migrations/sql/0008_functions.sql).
+    ``fields`` are the texts FreeRADIUS passed; ``reason`` the database's error."""
+
+    __tablename__ = "accounting_dead_letters"
+    __table_args__ = (Index("ix_accounting_dead_letters_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    router_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routers.id", ondelete="SET NULL")
+    )
+    router: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(Text)
