@@ -29,3 +29,13 @@ def function_definition(name: str, function: str) -> str:
 
 def run_sql_function(name: str, function: str) -> None:
     op.execute(function_definition(name, function))
+
+
+def grant_if_role(role: str, *statements: str) -> None:
+    """Run GRANT statements for a component's role (migration 0011) when it exists:
+    roles are cluster-wide and created outside the migrations."""
+    body = " ".join(f"EXECUTE '{s}';" for s in statements)
+    op.execute(
+        f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN {body} END IF; END $$;"
+    )

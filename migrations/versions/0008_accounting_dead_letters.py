@@ -1,7 +1,7 @@
 """accounting that cannot hold up the spool
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-01
 
 hotspot_accounting makes what a router sends fit radius_sessions, and keeps a record
@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from migrations.sqlfiles import SQL_DIR, run_sql_file
+from migrations.sqlfiles import SQL_DIR, grant_if_role, run_sql_file
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -51,6 +51,12 @@ def upgrade() -> None:
         ["created_at"],
     )
     run_sql_file("0008_functions.sql")
+    # FreeRADIUS's role (0011) writes the dead letters from hotspot_accounting.
+    grant_if_role(
+        "hotspot_radius",
+        "GRANT INSERT ON accounting_dead_letters TO hotspot_radius",
+        "GRANT USAGE ON SEQUENCE accounting_dead_letters_id_seq TO hotspot_radius",
+    )
 
 
 def previous_accounting() -> str:

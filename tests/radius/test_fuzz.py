@@ -48,7 +48,7 @@ class Logins(threading.Thread):
 def test_hostile_packets_are_answered_or_dropped_and_service_goes_on(
     radius, settings, session_factory, venues, make_voucher
 ) -> None:
-    ip, secret = new_loopback_ip(), "fuzz-" + factories.unique("s")
+    ip, secret = new_loopback_ip(), "fuzz-" + factories.unique("secret")
     with transaction(session_factory) as s:
         owner = factories.owner(s)
         router = factories.router(s, owner, ip=ip, secret=secret)
