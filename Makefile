@@ -3,7 +3,7 @@
 
 run:
 	./scripts/install.sh
-	.venv/bin/hotspot run
+	.venv/bin/python -m devstack
 
 test:
 	./scripts/install.sh --test

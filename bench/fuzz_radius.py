@@ -22,10 +22,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from devstack.freeradius import FreeRadius
+from devstack.postgres import PostgresCluster, free_port
 from hotspot.crypto import PinCipher, new_fernet_key
 from hotspot.db import make_engine, make_sessionmaker, transaction
-from hotspot.devstack.freeradius import FreeRadius
-from hotspot.devstack.postgres import PostgresCluster, free_port
 from hotspot.services.tariffs import add_tariff
 from hotspot.services.tenancy import add_owner, add_router
 from hotspot.services.vouchers import generate_vouchers
@@ -41,7 +41,7 @@ MAC = "AA:BB:CC:00:44:01"
 def stack(work: Path) -> tuple[PostgresCluster, Settings]:
     from alembic import command
 
-    from hotspot.cli import alembic_config
+    from hotspot.db import alembic_config
 
     work.chmod(0o755)
     cluster = PostgresCluster(work / "pgdata", free_port())

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotspot.devstack.affinity import describe
+from devstack.affinity import describe
 
 from .runner import REPO_ROOT, TARGETS, VARIANTS, Bench, median
 
@@ -101,7 +101,7 @@ def _short(text: str, width: int) -> str:
 
 
 def machine_info() -> dict[str, str]:
-    from hotspot.devstack.postgres import pg_bindir
+    from devstack.postgres import pg_bindir
 
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -185,7 +185,7 @@ def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str
         + (
             f"our FreeRADIUS on CPU {describe(bench.radius_cpus)}, our PostgreSQL "
             f"on CPU {describe(bench.db_cpus)}, as the local stack places them "
-            "(hotspot.devstack.affinity); the stock servers, the stock database "
+            "(devstack.affinity); the stock servers, the stock database "
             "and the load generator unpinned"
             if bench.radius_cpus or bench.db_cpus
             else "nothing pinned (`--unpinned`, or a single CPU)"

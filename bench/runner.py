@@ -304,18 +304,18 @@ class Bench:
     def setup(self) -> None:
         from alembic import command
 
-        from hotspot.cli import alembic_config
+        from devstack.affinity import placement
+        from devstack.freeradius import radius_threads
+        from devstack.postgres import PostgresCluster, free_port
         from hotspot.crypto import new_fernet_key
-        from hotspot.devstack.affinity import placement
-        from hotspot.devstack.freeradius import radius_threads
-        from hotspot.devstack.postgres import PostgresCluster, free_port
+        from hotspot.db import alembic_config
         from hotspot.settings import Settings
 
         from . import seed, servers
 
         o = self.o
         t0 = time.monotonic()
-        # Our servers run where the local stack puts them (hotspot.devstack.affinity):
+        # Our servers run where the local stack puts them (devstack.affinity):
         # FreeRADIUS on cores of its own, unless told otherwise.
         # The stock servers and the stock database are never pinned.
         radius_cpus, db_cpus = self.cpu_settings
@@ -493,7 +493,7 @@ class Bench:
         """A copy of raddb/ with the proposed changes or the probe, or None."""
         if not (set(self.variants) & RADDB_VARIANTS or self.probe):
             return None
-        from hotspot.devstack.freeradius import RADDB_DIR
+        from devstack.freeradius import RADDB_DIR
 
         from .proposals import proposed_raddb, raddb_diff
 

@@ -12,8 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from hotspot.devstack.freeradius import FreeRadius, freeradius_binary
-from hotspot.devstack.process import stop_process
+from devstack.freeradius import FreeRadius, freeradius_binary
+from devstack.process import stop_process
 from hotspot.settings import Settings
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -124,7 +124,7 @@ def baseline(
 def hotspot(
     settings: Settings, run_dir: Path, raddb: Path | None = None
 ) -> ServerProcess:
-    """Our raddb/ as hotspot.devstack.freeradius.FreeRadius starts it (reject_delay=0),
+    """Our raddb/ as devstack.freeradius.FreeRadius starts it (reject_delay=0),
     optionally with another raddb directory (for measuring proposed changes)."""
     fr = FreeRadius(settings, run_dir, reject_delay=0)
     fr.spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

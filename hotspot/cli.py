@@ -9,12 +9,12 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy.exc import OperationalError
 
+from .db import alembic_config
 from .errors import DomainError
 from .settings import Settings, SettingsError, with_local_stack
 
@@ -112,16 +112,6 @@ def main() -> None:
 @main.group()
 def db() -> None:
     """Database schema."""
-
-
-def alembic_config(url: str) -> Any:
-    from alembic.config import Config
-
-    root = Path(__file__).resolve().parent.parent
-    cfg = Config(str(root / "alembic.ini"))
-    cfg.set_main_option("script_location", str(root / "migrations"))
-    cfg.attributes["database_url"] = url
-    return cfg
 
 
 @command(db, "upgrade")
@@ -938,17 +928,6 @@ def accounting_dead_letters(ctx: Context, limit: int, as_json: bool) -> None:
         )
 
     emit(rows, as_json, text)
-
-
-# -- processes -------------------------------------------------------------------
-@main.command("run")
-@click.option("--demo/--no-demo", default=True, help="Seed the demo venue.")
-def run(demo: bool) -> None:
-    """Run the whole local stack (PostgreSQL, FreeRADIUS, portal, scheduler,
-    router simulator) until Ctrl-C."""
-    from .devstack.stack import run_stack
-
-    sys.exit(run_stack(demo=demo))
 
 
 if __name__ == "__main__":

@@ -67,3 +67,16 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.first
+
+
+def alembic_config(url: str) -> Any:
+    """Alembic's configuration for the database at ``url`` (migrations/)."""
+    from pathlib import Path
+
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.attributes["database_url"] = url
+    return cfg

@@ -82,7 +82,7 @@ class Lockout:
 
 #: The lock-out rules, the one source: the decision's thresholds here, the windows
 #: passed to hotspot_auth_state by the portal and by raddb (HOTSPOT_LOCKOUT_WINDOW,
-#: HOTSPOT_LOCKOUT_ROUTER_WINDOW, set by hotspot.devstack.freeradius).
+#: HOTSPOT_LOCKOUT_ROUTER_WINDOW, set by devstack.freeradius).
 LOCKOUT = Lockout()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-#: Files under var/ in which the local stack (``hotspot run``) leaves its settings:
+#: Files under var/ in which the local stack (``make run``) leaves its settings:
 #: the generated secrets, and the address of its private database.
 LOCAL_STACK_FILES = ("hotspot.env", "stack.env")
 
@@ -42,7 +42,7 @@ class Settings:
     #: FreeRADIUS worker threads, and so at most as many database connections;
     #: 0: two per CPU core (the best measured on 2 cores, bench/RESULTS.md).
     radius_threads: int = 0
-    #: CPUs of FreeRADIUS and of the local PostgreSQL (hotspot.devstack.affinity):
+    #: CPUs of FreeRADIUS and of the local PostgreSQL (devstack.affinity):
     #: "auto" (FreeRADIUS: the first half of the cores; PostgreSQL: the other),
     #: "all" (unpinned) or a list like "0-1".
     radius_cpus: str = "auto"

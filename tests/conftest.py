@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from devstack.freeradius import FreeRadius
+from devstack.postgres import PostgresCluster, free_port
 from hotspot.crypto import new_fernet_key
 from hotspot.db import make_engine, transaction
-from hotspot.devstack.freeradius import FreeRadius
-from hotspot.devstack.postgres import PostgresCluster, free_port
 from hotspot.models import Owner, Router
 from hotspot.services.tenancy import set_router_trust
 from hotspot.settings import Settings
@@ -46,7 +46,7 @@ def pg_cluster(work_dir: Path) -> Iterator[PostgresCluster]:
 def database_url(pg_cluster: PostgresCluster) -> str:
     from alembic import command
 
-    from hotspot.cli import alembic_config
+    from hotspot.db import alembic_config
 
     # As in the local stack: the owner of the schema runs the migrations, which
     # grant the components' roles (made first) what they need.
@@ -77,7 +77,7 @@ def stoppable_db(work_dir: Path) -> Iterator[StoppableDatabase]:
     outage) without disturbing the shared one. Tests start it again when done."""
     from alembic import command
 
-    from hotspot.cli import alembic_config
+    from hotspot.db import alembic_config
 
     cluster = PostgresCluster(work_dir / "pgdata-outage", free_port())
     cluster.init()

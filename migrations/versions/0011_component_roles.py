@@ -7,7 +7,7 @@ Create Date: 2026-12-01
 FreeRADIUS, the portal and the scheduler connect with roles of their own, granted
 only what they need; migrations (and the CLI) connect as the owner of the schema.
 Roles are cluster-wide, so they are created outside the migrations (the local
-stack: hotspot.devstack.postgres; an operator: CREATE ROLE ... LOGIN): this revision
+stack: devstack.postgres; an operator: CREATE ROLE ... LOGIN): this revision
 grants to those that exist and skips the others (downgrade to 0007 and upgrade
 again after creating one later).
 

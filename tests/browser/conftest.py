@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from hotspot.devstack.postgres import free_port
+from devstack.postgres import free_port
 from hotspot.settings import Settings
 from portal import create_app
 from tests.conftest import Venue

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hotspot.devstack.postgres import free_port
+from devstack.postgres import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 HOTSPOT = str(Path(sys.executable).with_name("hotspot"))
@@ -37,7 +37,7 @@ def readme_cli_examples() -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def local_stack(work_dir):
-    """`hotspot run` in a directory of its own, on free ports, until the test ends."""
+    """`make run`'s stack in a directory of its own, on free ports."""
     home = work_dir / "stack-checkout"
     home.mkdir()
     env = dict(
@@ -52,7 +52,7 @@ def local_stack(work_dir):
     )
     env.pop("HOTSPOT_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [HOTSPOT, "run"],
+        [sys.executable, "-m", "devstack"],
         env=env,
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -70,13 +70,13 @@ def local_stack(work_dir):
         try:
             line = lines.get(timeout=1)
         except queue.Empty:
-            assert proc.poll() is None, "hotspot run exited:\n" + "".join(seen)
+            assert proc.poll() is None, "the stack exited:\n" + "".join(seen)
             continue
         seen.append(line)
         if "Press Ctrl-C to stop." in line:
             break
     else:
-        pytest.fail("hotspot run did not start:\n" + "".join(seen))
+        pytest.fail("the stack did not start:\n" + "".join(seen))
     yield home, "".join(seen)
     os.killpg(proc.pid, signal.SIGINT)
     try:

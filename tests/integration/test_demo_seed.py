@@ -6,10 +6,9 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from hotspot.cli import alembic_config
+from devstack.stack import seed_demo
 from hotspot.crypto import PinCipher
-from hotspot.db import make_engine, make_sessionmaker
-from hotspot.devstack.stack import seed_demo
+from hotspot.db import alembic_config, make_engine, make_sessionmaker
 from hotspot.models import Owner, Router, Tariff, Voucher
 
 

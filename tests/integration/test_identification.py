@@ -48,7 +48,7 @@ def outbox(tmp_path):
 @pytest.fixture
 def broken_gateway():
     # A real HTTP provider pointed at a closed port: the gateway is unreachable.
-    from hotspot.devstack.postgres import free_port
+    from devstack.postgres import free_port
 
     provider = build_provider(
         {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from hotspot.cli import alembic_config
+from hotspot.db import alembic_config
 from hotspot.policy import LOCKOUT, SOURCE_RADIUS
 from migrations.sqlfiles import function_definition
 

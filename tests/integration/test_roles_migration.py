@@ -6,8 +6,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import text
 
-from hotspot.cli import alembic_config
-from hotspot.db import make_engine
+from hotspot.db import alembic_config, make_engine
 
 CHECKS = {
     ("hotspot_radius", "routers", "SELECT"): True,

@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotspot.devstack import stack
-from hotspot.devstack.files import write_secret_file
+from devstack import stack
+from devstack.files import write_secret_file
 from hotspot.settings import Settings
 from hotspot.sms.providers.outbox import read_outbox
 from portal import create_app

@@ -12,8 +12,8 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from devstack.freeradius import FreeRadius
 from hotspot.db import transaction
-from hotspot.devstack.freeradius import FreeRadius
 from hotspot.models import Voucher
 from hotspot.services.vouchers import IssuedVoucher
 from hotspot.settings import Settings

@@ -22,7 +22,7 @@ def test_voucher_pap_accept(nas_a, venues, settings, session_factory):
 
 
 def test_freeradius_runs_on_the_cores_it_was_given(radius, settings) -> None:
-    from hotspot.devstack.affinity import placement
+    from devstack.affinity import placement
 
     wanted = placement(settings)[0] or sorted(os.sched_getaffinity(0))
     assert radius.proc is not None

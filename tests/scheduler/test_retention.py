@@ -10,9 +10,8 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
-from hotspot.cli import alembic_config
 from hotspot.clock import FrozenClock
-from hotspot.db import make_engine, make_sessionmaker, transaction
+from hotspot.db import alembic_config, make_engine, make_sessionmaker, transaction
 from hotspot.models import (
     AuthFailure,
     Identification,

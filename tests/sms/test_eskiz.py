@@ -147,7 +147,7 @@ def test_server_errors_and_timeouts_are_retryable(eskiz_gw: EskizFake, make_prov
 
 
 def test_an_unreachable_gateway_is_retryable(make_provider):
-    from hotspot.devstack.postgres import free_port
+    from devstack.postgres import free_port
 
     provider = make_provider(
         "eskiz", None, base_url=f"http://127.0.0.1:{free_port()}/api"

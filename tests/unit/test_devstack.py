@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from hotspot.devstack.affinity import parse_cpus, pinned, placement
-from hotspot.devstack.freeradius import radius_threads
+from devstack.affinity import parse_cpus, pinned, placement
+from devstack.freeradius import radius_threads
 from hotspot.settings import Settings, SettingsError
 
 
@@ -49,7 +49,7 @@ def test_pinned_commands_go_through_taskset() -> None:
 
 
 def test_each_component_gets_only_its_own_database_url() -> None:
-    from hotspot.devstack.process import component_environ
+    from devstack.process import component_environ
 
     owner = "postgresql+psycopg2://owner:o@db/hotspot"
     portal = "postgresql+psycopg2://hotspot_portal:p@db/hotspot"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from devstack.freeradius import RADDB_DIR, radius_environment
 from freeradius_module import rlm_hotspot
-from hotspot.devstack.freeradius import RADDB_DIR, radius_environment
 from hotspot.messages import message
 from hotspot.policy import (
     GUESSES,

@@ -25,7 +25,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_SH = REPO / "scripts" / "install.sh"
 RADDB_OVERLAYS = [REPO / "raddb", *sorted((REPO / "bench").glob("*raddb"))]
-PYTHON_TREES = ["hotspot", "portal", "scheduler", "simulator", "bench", "tests"]
+PYTHON_TREES = [
+    "hotspot",
+    "devstack",
+    "portal",
+    "scheduler",
+    "simulator",
+    "bench",
+    "tests",
+]
 FREERADIUS_LIBDIR = Path("/usr/lib/freeradius")
 SEARCH_DIRS = [
     "/usr/bin",

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from hotspot.devstack.supervise import Command, Supervisor
+from devstack.supervise import Command, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -107,9 +107,9 @@ def test_freeradius_is_started_again_after_it_exits(tmp_path: Path) -> None:
     import os
     import signal
 
+    from devstack.freeradius import FreeRadius
+    from devstack.postgres import free_port
     from hotspot.crypto import new_fernet_key
-    from hotspot.devstack.freeradius import FreeRadius
-    from hotspot.devstack.postgres import free_port
     from hotspot.settings import Settings
 
     settings = Settings(

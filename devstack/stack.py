@@ -1,4 +1,4 @@
-"""``hotspot run`` (the README's ``make run``): the whole stack on one machine.
+"""``python -m devstack`` (the README's ``make run``): the whole stack on one machine.
 
 A private PostgreSQL under var/, migrations, a demo venue, then FreeRADIUS (raddb/),
 the portal, the scheduler and the router simulator, until Ctrl-C.
@@ -16,10 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..crypto import PinCipher, new_fernet_key
-from ..db import make_engine, make_sessionmaker, transaction
-from ..models import Owner, Router, Tariff, Voucher
-from ..settings import Settings, read_env_file
+from hotspot.crypto import PinCipher, new_fernet_key
+from hotspot.db import make_engine, make_sessionmaker, transaction
+from hotspot.models import Owner, Router, Tariff, Voucher
+from hotspot.settings import Settings, read_env_file
+
 from .affinity import describe, placement
 from .files import write_secret_file
 from .freeradius import REPO_ROOT, FreeRadius
@@ -58,7 +59,7 @@ def write_stack_env(var: Path, settings: Settings) -> None:
     path.unlink(missing_ok=True)
     write_secret_file(
         path,
-        "# Written by `hotspot run`: the CLI reads it when HOTSPOT_DATABASE_URL "
+        "# Written by `make run`: the CLI reads it when HOTSPOT_DATABASE_URL "
         "is unset.\n"
         f"HOTSPOT_DATABASE_URL={settings.database_url}\n"
         f"HOTSPOT_PORTAL_URL={settings.portal_url}\n"
@@ -74,10 +75,10 @@ def seed_demo(
     ``hotspot_host``: where the router simulator serves guests (its
     ``link-login-only``), the demo router's hotspot host (with ``localhost``, for a
     browser that opens the simulator by that name)."""
-    from ..services.identification import import_registrations
-    from ..services.tariffs import add_tariff
-    from ..services.tenancy import add_owner, add_router, set_router_trust
-    from ..services.vouchers import generate_vouchers
+    from hotspot.services.identification import import_registrations
+    from hotspot.services.tariffs import add_tariff
+    from hotspot.services.tenancy import add_owner, add_router, set_router_trust
+    from hotspot.services.vouchers import generate_vouchers
 
     engine = make_engine(settings.database_url)
     cipher = PinCipher(settings.pin_key)
@@ -130,7 +131,7 @@ def seed_demo(
 def run_stack(demo: bool = True) -> int:
     from alembic import command
 
-    from ..cli import alembic_config
+    from hotspot.db import alembic_config
 
     var = var_dir()
     load_env_file(var / "hotspot.env")

@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 
-from ..settings import Settings, SettingsError
+from hotspot.settings import Settings, SettingsError
 
 _LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 

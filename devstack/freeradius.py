@@ -13,12 +13,13 @@ from collections import deque
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..policy import LOCKOUT, fresh_window
-from ..settings import Settings
+from hotspot.policy import LOCKOUT, fresh_window
+from hotspot.settings import Settings
+
 from .affinity import pinned, placement
 from .process import component_environ, stop_process
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 RADDB_DIR = REPO_ROOT / "raddb"
 
 

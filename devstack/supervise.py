@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from ..db import Backoff
+from hotspot.db import Backoff
+
 from .process import stop_process
 
 
