@@ -44,13 +44,8 @@ def sms_sender(app: Flask) -> SmsSender:
 
 
 def owner_chain(session: Session, owner_id: int, chain: list[Any]) -> list[Any]:
-    """The gateways an owner uses, in the owner's order (owners.policy
-    ``sms_providers``: a list of provider names); all of them when unset."""
+    """The gateways this owner uses (hotspot.venues.sms_gateways)."""
     from hotspot.models import Owner
+    from hotspot.venues import sms_gateways
 
-    owner = session.get(Owner, owner_id)
-    names = (owner.policy or {}).get("sms_providers") if owner else None
-    if not names:
-        return chain
-    by_name = {p.name: p for p in chain}
-    return [by_name[n] for n in names if n in by_name]
+    return sms_gateways(session.get(Owner, owner_id), chain)

@@ -20,7 +20,7 @@ class Owner(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    #: Per-owner guest policy overrides (hotspot.identification.OwnerPolicy fields).
+    #: Per-owner guest policy overrides (hotspot.venues.OwnerPolicy fields).
     policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     #: Limits for phone/document logins (rate, data...), None: defaults.
     guest_tariff_id: Mapped[int | None] = mapped_column(

@@ -13,8 +13,8 @@ import io
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text
@@ -37,76 +37,10 @@ from ..phones import mask, normalise_phone
 from ..policy import Accept, Reject
 from ..settings import Settings
 from ..sms.dispatch import queue_sms
+from ..venues import OwnerPolicy
 from .access import PortalLogin, decide, issue_ticket
 
 log = logging.getLogger(__name__)
-
-#: Never more, whatever an owner sets: the law says at most 10 minutes.
-MAX_CODE_TTL = 600
-#: Never more: an identification lasts at most 24 hours.
-MAX_IDENTIFICATION_HOURS = 24
-
-
-@dataclass(frozen=True)
-class OwnerPolicy:
-    """Per-owner guest rules; safe defaults, bounded overrides (owners.policy)."""
-
-    otp_length: int = 6
-    otp_ttl: int = 300
-    otp_max_attempts: int = 5
-    sms_cooldown: int = 60
-    sms_per_phone_hour: int = 3
-    sms_per_mac_hour: int = 5
-    sms_per_router_hour: int = 100
-    #: Per portal client address: a venue's guests share one, a script does too.
-    sms_per_ip_hour: int = 30
-    sms_router_daily_budget: int = 500
-    phone_regions: tuple[str, ...] = ("UZ",)
-    documents: tuple[str, ...] = ()
-    ticket_pattern: str = r"^[A-Z0-9]{5,16}$"
-    identification_hours: int = 24
-    #: Document logins that matched nothing, per hour: per room or ticket number
-    #: (one guest mistyping), per portal client address, per router.
-    document_attempts_per_reference: int = 5
-    document_attempts_per_ip: int = 20
-    document_attempts_per_router: int = 60
-
-    @classmethod
-    def of(cls, owner: Owner) -> OwnerPolicy:
-        return cls.from_mapping(owner.policy or {})
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> OwnerPolicy:
-        known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {}
-        for key, value in data.items():
-            if key not in known:
-                continue
-            values[key] = tuple(value) if isinstance(value, list) else value
-        p = cls(**values)
-        # Clamp to what the law and the product allow.
-        return cls(
-            otp_length=min(max(int(p.otp_length), 4), 6),
-            otp_ttl=min(max(int(p.otp_ttl), 60), MAX_CODE_TTL),
-            otp_max_attempts=min(max(int(p.otp_max_attempts), 1), 10),
-            sms_cooldown=min(max(int(p.sms_cooldown), 15), 3600),
-            sms_per_phone_hour=max(int(p.sms_per_phone_hour), 1),
-            sms_per_mac_hour=max(int(p.sms_per_mac_hour), 1),
-            sms_per_router_hour=max(int(p.sms_per_router_hour), 1),
-            sms_per_ip_hour=max(int(p.sms_per_ip_hour), 1),
-            sms_router_daily_budget=max(int(p.sms_router_daily_budget), 1),
-            phone_regions=tuple(p.phone_regions) or ("UZ",),
-            documents=tuple(d for d in p.documents if d in ("hotel", "ticket")),
-            ticket_pattern=p.ticket_pattern,
-            identification_hours=min(
-                max(int(p.identification_hours), 1), MAX_IDENTIFICATION_HOURS
-            ),
-            document_attempts_per_reference=min(
-                max(int(p.document_attempts_per_reference), 1), 20
-            ),
-            document_attempts_per_ip=max(int(p.document_attempts_per_ip), 1),
-            document_attempts_per_router=max(int(p.document_attempts_per_router), 1),
-        )
 
 
 # -- blacklist ---------------------------------------------------------------------

@@ -37,7 +37,6 @@ from hotspot.phones import display_masked
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin, normalise_mac, voucher_login
 from hotspot.services.identification import (
-    OwnerPolicy,
     challenge_phone,
     identify_by_document,
     request_code,
@@ -46,6 +45,7 @@ from hotspot.services.identification import (
     verify_code,
 )
 from hotspot.services.trust import CloudNames, knows_address, router_for_request
+from hotspot.venues import OwnerPolicy
 
 from ..extensions import csrf, db
 from ..i18n import message_text

@@ -14,7 +14,6 @@ from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.identification import (
     CodeSent,
-    OwnerPolicy,
     blacklist_phone,
     identify_by_document,
     import_registrations,
@@ -25,6 +24,7 @@ from hotspot.services.identification import (
 from hotspot.sms import build_provider
 from hotspot.sms.dispatch import deliver
 from hotspot.sms.providers.outbox import read_outbox
+from hotspot.venues import OwnerPolicy
 from tests import factories
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
