@@ -303,8 +303,6 @@ def ratio_lines(bench: Bench, summary: Summary) -> list[str]:
     results = bench.results
     lines = []
     for n in bench.o.inflight:
-        lines += _other_ratios(results, summary, n)
-    for n in bench.o.inflight:
         a, b = summary.get(("a", "auth", n)), summary.get(("b", "auth", n))
         if not (a and b):
             continue
@@ -322,6 +320,7 @@ def ratio_lines(bench: Bench, summary: Summary) -> list[str]:
             f"{', '.join(f'{x:.3f}' for x in paired(results, 'b', 'a', 'auth', n))})"
             f"{verdict}"
         )
+        lines += _other_ratios(results, summary, n)
     for n in bench.o.acct_inflight:
         c, d = summary.get(("c", "acct", n)), summary.get(("d", "acct", n))
         if not (c and d):
