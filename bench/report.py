@@ -151,6 +151,7 @@ def machine_info() -> dict[str, str]:
 
 
 def render(bench: Bench, args: argparse.Namespace, out_path: Path | None) -> str:
+    """Long because it writes the report's sections in the order they are read."""
     o = bench.o
     results = bench.results
     summary = summarize(results)

@@ -99,6 +99,7 @@ QUICK = dict(
 
 
 def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
+    """Long because it is one flat list of options."""
     p = argparse.ArgumentParser(
         prog="python -m bench",
         description="RADIUS benchmark: stock FreeRADIUS vs the hotspot paths "
@@ -302,6 +303,8 @@ class Bench:
 
     # -- set-up ----------------------------------------------------------------------
     def setup(self) -> None:
+        """Long because the set-up is one sequence (clusters, seed, servers) whose steps
+        share many locals."""
         from alembic import command
 
         from devstack.affinity import placement
@@ -602,7 +605,11 @@ class Bench:
     def _acct(
         self, t: str, n: int, *, duration: float, warmup: float
     ) -> dict[str, Any]:
-        """Interim-Updates; for (d), then wait until radius_sessions has them all."""
+        """Interim-Updates; for (d), then wait until radius_sessions has them all.
+
+        Long because the load, the wait for the spool and the check that every update
+        was stored share one connection and one clock.
+        """
         import psycopg2
 
         if t == "c":

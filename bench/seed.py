@@ -176,7 +176,11 @@ def _indexes_built_after(cur, table: str):  # type: ignore[no-untyped-def]
 
 
 def seed_hotspot(dsn: str, ds: Dataset, secret: str, pin_key: str) -> list[str]:
-    """Fill the migrated hotspot database; return the clear PINs (index g % pins)."""
+    """Fill the migrated hotspot database; return the clear PINs (index g % pins).
+
+    Long because it is one bulk load, statement after statement, in the order the
+    constraints need.
+    """
     cipher = PinCipher(pin_key)
     pins = [f"{(i * 7_654_321 + 123_457) % 1_000_000:06d}" for i in range(ds.pins)]
     conn = _connect(dsn)

@@ -230,7 +230,12 @@ def fresh_window(acct_interim_interval: int) -> int:
 def authorize(
     request: AccessRequest, state: AuthState, now: float, config: PolicyConfig
 ) -> AccessDecision:
-    """Decide whether ``request`` may log in, and with which limits."""
+    """Decide whether ``request`` may log in, and with which limits.
+
+    Long because it is the hot path: it runs for every Access-Request inside
+    FreeRADIUS's one Python mutex, where each extra call is measured time
+    (bench/RESULTS.md); the rules are kept in the order they apply.
+    """
     router = state.router
     if router is None:
         return Reject("router_unknown")

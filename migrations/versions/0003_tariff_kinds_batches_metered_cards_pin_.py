@@ -22,6 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Long because a revision is one list of schema statements, read top to bottom."""
     op.create_table(
         "auth_failures",
         sa.Column("id", sa.BigInteger(), nullable=False),
