@@ -33,27 +33,18 @@ class IssuedVoucher:
         return self.voucher.code
 
 
-def generate_vouchers(
-    session: Session,
+def _check_batch(
     owner: Owner,
     tariff: Tariff,
     count: int,
-    cipher: PinCipher,
-    *,
-    code_length: int = 10,
-    pin_length: int = 6,
-    prefix: str = "",
-    pin_alphabet: str = "digits",
-    face_value: Decimal | int | str | None = None,
-    unsold_expiry: int | None = None,
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> list[IssuedVoucher]:
-    """Make a batch of ``count`` vouchers carrying a snapshot of ``tariff``'s limits.
-
-    ``face_value``: the balance of metered cards (or the printed value of prepaid
-    ones). ``unsold_expiry``: seconds after which a card never used expires."""
-    now = now or dt.datetime.now(dt.UTC)
+    code_length: int,
+    pin_length: int,
+    prefix: str,
+    pin_alphabet: str,
+    face_value: Decimal | int | str | None,
+    unsold_expiry: int | None,
+) -> Decimal | None:
+    """Refuse a batch that cannot be made; the face value as a Decimal."""
     if not 1 <= count <= 10000:
         raise InvalidInput("count: 1 to 10000 per batch")
     if not 6 <= code_length <= 20 or not 4 <= pin_length <= 12:
@@ -75,9 +66,16 @@ def generate_vouchers(
         raise InvalidInput("metered cards need a face value (their balance)")
     if unsold_expiry is not None and unsold_expiry <= 0:
         raise InvalidInput("expiry of unsold cards must be positive")
+    return value
+
+
+def _free_codes(
+    session: Session, count: int, prefix: str, code_length: int
+) -> set[str]:
+    """``count`` card numbers no card has yet. Drawn until the batch is full: a
+    fresh draw may hit a code taken in the database or one already in this batch,
+    and neither may shrink the batch."""
     body = code_length - len(prefix)
-    # Draw until the batch is full: a fresh draw may hit a code taken in the
-    # database or one already in this batch, and neither may shrink the batch.
     codes: set[str] = set()
     for _ in range(100):
         missing = count - len(codes)
@@ -94,6 +92,42 @@ def generate_vouchers(
         codes |= fresh - taken
     if len(codes) < count:
         raise InvalidInput("too few free card numbers of this length: make them longer")
+    return codes
+
+
+def generate_vouchers(
+    session: Session,
+    owner: Owner,
+    tariff: Tariff,
+    count: int,
+    cipher: PinCipher,
+    *,
+    code_length: int = 10,
+    pin_length: int = 6,
+    prefix: str = "",
+    pin_alphabet: str = "digits",
+    face_value: Decimal | int | str | None = None,
+    unsold_expiry: int | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> list[IssuedVoucher]:
+    """Make a batch of ``count`` vouchers carrying a snapshot of ``tariff``'s limits.
+
+    ``face_value``: the balance of metered cards (or the printed value of prepaid
+    ones). ``unsold_expiry``: seconds after which a card never used expires."""
+    now = now or dt.datetime.now(dt.UTC)
+    value = _check_batch(
+        owner,
+        tariff,
+        count,
+        code_length,
+        pin_length,
+        prefix,
+        pin_alphabet,
+        face_value,
+        unsold_expiry,
+    )
+    codes = _free_codes(session, count, prefix, code_length)
     batch = VoucherBatch(
         owner_id=owner.id,
         tariff_id=tariff.id,
