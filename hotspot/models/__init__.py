@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import RadiusSession
+from .audit import AuditEntry
 from .base import Base
 from .identification import Identification, OtpChallenge, PhoneBlacklist, Registration
 from .retention import PurgeLog
@@ -12,6 +13,7 @@ from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "AuthFailure",
     "TariffKind",
     "ValidityFrom",
