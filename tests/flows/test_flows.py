@@ -6,6 +6,7 @@ audited; the scheduler drops the day partitions past retention."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -257,3 +258,108 @@ def test_a_report_needs_a_reason(flow_factory):
 
     with pytest.raises(InvalidInput), transaction(flow_factory) as s:
         flows.report(s, "tester", " ", flows.Period(T0, NOW), dst=DST)
+
+
+def test_cli_report_and_evidence(flow_factory, flow_settings, venue, tmp_path):
+    import getpass
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from hotspot.cli import main
+
+    owner, router = venue
+    base = T0 - 5 * 60 * MIN
+    phone = "998901110009"
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, base, 0)
+        s.add(_session(router, "cli-09", phone, "10.5.51.9", base, base + 9 * MIN))
+        s.execute(
+            text(
+                "INSERT INTO flows (peer_ip_src, ip_src, ip_dst, port_src, port_dst,"
+                " ip_proto, timestamp_start, timestamp_end, packets, bytes) VALUES"
+                " ('127.0.0.1', '10.5.51.9', '203.0.113.7', 50000, 443, 6, :t, :t,"
+                " 3, 180)"
+            ),
+            {"t": flows._utc(base + MIN)},
+        )
+    env = {"HOTSPOT_DATABASE_URL": flow_settings.database_url}
+    runner = CliRunner()
+    at = (base + MIN).isoformat()
+    no_reason = runner.invoke(
+        main, ["flows", "report", "--dst", "203.0.113.7", "--at", at], env=env
+    )
+    assert no_reason.exit_code != 0 and "--reason" in no_reason.output
+    result = runner.invoke(
+        main,
+        [
+            "flows",
+            "report",
+            "--dst",
+            "203.0.113.7",
+            "--at",
+            at,
+            "--reason",
+            "request 7",
+            "--json",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["username"], r["matched"]) for r in rows] == [(phone, True)]
+    result = runner.invoke(
+        main,
+        [
+            "flows",
+            "report",
+            "--phone",
+            "+" + phone,
+            "--from",
+            base.isoformat(),
+            "--to",
+            (base + 60 * MIN).isoformat(),
+            "--reason",
+            "request 8",
+            "--csv",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("start,end,router,client,dst")
+    assert "203.0.113.7" in result.output.splitlines()[1]
+    out = tmp_path / "evidence.json"
+    result = runner.invoke(
+        main,
+        [
+            "flows",
+            "evidence",
+            "--phone",
+            phone,
+            "--from",
+            base.isoformat(),
+            "--to",
+            (base + 60 * MIN).isoformat(),
+            "--reason",
+            "request 9",
+            "--out",
+            str(out),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(out.read_bytes())
+    assert [s["acct_session_id"] for s in body["sessions"]] == ["cli-09"]
+    assert [f["dst"] for f in body["flows"]] == ["203.0.113.7"]
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert (tmp_path / "evidence.json.sha256").read_text().split()[0] == digest
+    with flow_factory() as s:
+        entries = s.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(3)
+        ).all()
+    assert [(e.actor, e.action, e.reason) for e in reversed(entries)] == [
+        (getpass.getuser(), "flows.report", "request 7"),
+        (getpass.getuser(), "flows.report", "request 8"),
+        (getpass.getuser(), "flows.evidence", "request 9"),
+    ]
+    assert entries[0].detail["sha256"] == digest
