@@ -23,6 +23,7 @@ from ..models import Owner, Router, Tariff, Voucher
 from ..settings import Settings, read_env_file
 from .affinity import describe, placement
 from .freeradius import REPO_ROOT, FreeRadius
+from .nfacctd import Nfacctd
 from .postgres import PostgresCluster
 from .process import stop_process
 
@@ -151,10 +152,12 @@ def run_stack(demo: bool = True) -> int:
 
     procs: list[subprocess.Popen[bytes]] = []
     radius = FreeRadius(settings, var / "radius", echo=False)
+    collector = Nfacctd(settings, var / "nfacctd")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         radius.start()
+        collector.start()
         env = dict(os.environ, HOTSPOT_DATABASE_URL=settings.database_url)
         py = sys.executable
         procs.append(subprocess.Popen([py, "-m", "portal"], env=env, cwd=REPO_ROOT))
@@ -177,6 +180,10 @@ def run_stack(demo: bool = True) -> int:
         print(
             f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
             f"accounting :{settings.radius_acct_port} (log: {radius.log_path})"
+        )
+        print(
+            f"Flows       NetFlow/IPFIX {settings.flow_host}:{settings.flow_port}/udp "
+            f"(nfacctd; log: {collector.log_path})"
         )
         print(f"Portal      {settings.portal_url}")
         if radius_cpus or db_cpus:
@@ -216,5 +223,6 @@ def run_stack(demo: bool = True) -> int:
         for p in procs:
             stop_process(p)
         radius.stop()
+        collector.stop()
         cluster.stop()
         print("Stopped.")
