@@ -120,7 +120,8 @@ def seed(settings: Settings, rows: int, days: int) -> float:
         router = s.execute(
             text(
                 "INSERT INTO routers (owner_id, nas_identifier, ip_address,"
-                " radius_secret, require_message_authenticator, enabled, title, created_at) VALUES"
+                " radius_secret, require_message_authenticator, enabled, title,"
+                " created_at) VALUES"
                 " (:o, 'bench-flows', '10.255.0.1', 'x', false, true, '', now())"
                 " RETURNING id"
             ),
