@@ -50,37 +50,43 @@ def _packets(n: int, start: dt.datetime) -> list[Packet]:
     ]
 
 
-def ingest(settings: Settings, work: Path, n: int) -> dict[str, float]:
+def ingest(settings: Settings, work: Path, n: int, rate: float) -> dict[str, float]:
     factory = make_sessionmaker(make_engine(settings.database_url))
     start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
     with transaction(factory) as s:
         flows.ensure_partitions(s, start, 1)
         s.execute(text("TRUNCATE flows"))
-    pcap = work / "ingest.pcap"
-    write_pcap(pcap, _packets(n, start))
+    chunk = 5000
+    pcaps = []
+    packets = _packets(n, start)
+    for i in range(0, n, chunk):
+        pcaps.append(work / f"ingest-{i // chunk}.pcap")
+        write_pcap(pcaps[-1], packets[i : i + chunk])
     collector = Nfacctd(settings, work / "nfacctd")
     collector.start()
     time.sleep(1)  # the PostgreSQL plugin connects after the core listens
     try:
         t0 = time.monotonic()
-        subprocess.run(  # noqa: S603
-            [
-                "softflowd",
-                "-d",
-                "-r",
-                str(pcap),
-                "-n",
-                f"127.0.0.1:{settings.flow_port}",
-                "-v",
-                "10",
-                "-A",
-                "milli",
-                "-m",
-                "2000000",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        for i, pcap in enumerate(pcaps):
+            # softflowd -r sends a capture as fast as it can: pace the chunks
+            # at the offered rate, as routers spread their exports.
+            time.sleep(max(0.0, t0 + i * chunk / rate - time.monotonic()))
+            subprocess.run(  # noqa: S603
+                [
+                    "softflowd",
+                    "-d",
+                    "-r",
+                    str(pcap),
+                    "-n",
+                    f"127.0.0.1:{settings.flow_port}",
+                    "-v",
+                    "10",
+                    "-A",
+                    "milli",
+                ],
+                check=True,
+                capture_output=True,
+            )
         exported = time.monotonic() - t0
         rows, last, still = 0, -1, time.monotonic()
         while time.monotonic() - still < 3 * settings.flow_refresh + 5:
@@ -151,7 +157,7 @@ def seed(settings: Settings, rows: int, days: int) -> float:
                 " + (g * (:days * 86400.0 / :n)) * interval '1 s',"
                 " CAST(:d0 AS timestamp)"
                 " + (g * (:days * 86400.0 / :n) + 2) * interval '1 s',"
-                " 10, 5000 FROM generate_series(0, :n - 1) g"
+                " 10, 5000 FROM generate_series(CAST(0 AS bigint), :n - 1) g"
             ),
             {
                 "c": CLIENTS,
@@ -201,6 +207,7 @@ def queries(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flows", type=int, default=500_000, help="ingest flows")
+    parser.add_argument("--rate", type=float, default=25_000, help="offered flows/s")
     parser.add_argument("--rows", type=int, default=10_000_000, help="report rows")
     parser.add_argument("--days", type=int, default=10)
     args = parser.parse_args()
@@ -216,7 +223,7 @@ def main() -> int:
         settings = Settings(
             database_url=url, flow_port=free_port(kind=2), flow_refresh=1
         )
-        r = ingest(settings, work, args.flows)
+        r = ingest(settings, work, args.flows, args.rate)
         print(
             f"ingest: {r['rows']:,} of {r['flows']:,} flows stored in "
             f"{r['total_s']:.1f} s (softflowd exported in {r['export_s']:.1f} s):"

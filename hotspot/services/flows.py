@@ -126,18 +126,19 @@ def drop_expired_partitions(session: Session, now: dt.datetime, days: int) -> in
     cutoff = _utc(now) - days * DAY
     dropped = 0
     for table, column in PARTITIONED.items():
-        removed = 0
+        removed, days_dropped = 0, 0
         for day, name in sorted(day_partitions(session, table).items()):
             if dt.datetime.combine(day + DAY, dt.time()) <= cutoff:
                 removed += _rows_estimate(session, name)
                 session.execute(text(f"DROP TABLE {name}"))
-                dropped += 1
+                days_dropped += 1
         strays = session.execute(
             text(f"DELETE FROM {table}_default WHERE {column} < :c"),  # noqa: S608
             {"c": cutoff},
         )
         removed += int(strays.rowcount or 0)  # type: ignore[attr-defined]
-        if removed or dropped:
+        dropped += days_dropped
+        if removed or days_dropped:
             session.add(
                 PurgeLog(
                     table_name=table,
@@ -146,7 +147,12 @@ def drop_expired_partitions(session: Session, now: dt.datetime, days: int) -> in
                     purged_at=now,
                 )
             )
-            log.info("flows: dropped %s days older than %s", table, cutoff)
+            log.info(
+                "flows: dropped %d days of %s older than %s (a legal record)",
+                days_dropped,
+                table,
+                cutoff,
+            )
     return dropped
 
 
