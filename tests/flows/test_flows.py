@@ -363,3 +363,36 @@ def test_cli_report_and_evidence(flow_factory, flow_settings, venue, tmp_path):
         (getpass.getuser(), "flows.evidence", "request 9"),
     ]
     assert entries[0].detail["sha256"] == digest
+
+
+def test_dns_names_beside_addresses(flow_factory, venue):
+    """A name the router's DNS resolved for the client shows beside the address,
+    and a search by that name finds the flow."""
+    owner, router = venue
+    base = T0 - 8 * 60 * MIN
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, base, 0)
+        s.add(_session(router, "dns-07", "998901110007", "10.5.52.7", base))
+        s.execute(
+            text(
+                "INSERT INTO dns_names (seen_at, router_ip, client_ip, name, address)"
+                " VALUES (:t, '127.0.0.1', '10.5.52.7', 'news.example', '203.0.113.9')"
+            ),
+            {"t": flows._utc(base + MIN)},
+        )
+        s.execute(
+            text(
+                "INSERT INTO flows (peer_ip_src, ip_src, ip_dst, port_src, port_dst,"
+                " ip_proto, timestamp_start, timestamp_end) VALUES ('127.0.0.1',"
+                " '10.5.52.7', '203.0.113.9', 50001, 443, 6, :t, :t)"
+            ),
+            {"t": flows._utc(base + 2 * MIN)},
+        )
+    period = flows.Period(base, base + 10 * MIN)
+    with transaction(flow_factory) as s:
+        by_name = flows.report(s, "tester", "case 3", period, dst="news.example.")
+        by_phone = flows.report(s, "tester", "case 3", period, subject="998901110007")
+    assert [(r["dst"], r["dst_name"], r["username"]) for r in by_name] == [
+        ("203.0.113.9", "news.example", "998901110007")
+    ]
+    assert [r["dst_name"] for r in by_phone] == ["news.example"]
