@@ -24,6 +24,7 @@ from hotspot.settings import Settings, read_env_file
 from .affinity import describe, placement
 from .files import write_secret_file
 from .freeradius import REPO_ROOT, FreeRadius
+from .nfacctd import Nfacctd
 from .postgres import PostgresCluster
 from .process import component_environ
 from .supervise import Command, Supervisor
@@ -167,12 +168,15 @@ def run_stack(demo: bool = True) -> int:
     vouchers = seed_demo(settings, sim_host) if demo else []
 
     radius = FreeRadius(settings, var / "radius", echo=False)
+    collector = Nfacctd(settings, var / "nfacctd")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     supervisor = Supervisor()
     try:
         radius.start()
         supervisor.add("FreeRADIUS", radius, started=True)
+        collector.start()
+        supervisor.add("nfacctd", collector, started=True)
         py = sys.executable
         for name in ("portal", "scheduler"):
             env = component_environ(os.environ, settings, name)
@@ -195,6 +199,10 @@ def run_stack(demo: bool = True) -> int:
         print(
             f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
             f"accounting :{settings.radius_acct_port} (log: {radius.log_path})"
+        )
+        print(
+            f"Flows       NetFlow/IPFIX {settings.flow_host}:{settings.flow_port}/udp "
+            f"(nfacctd; log: {collector.log_path})"
         )
         print(f"Portal      {settings.portal_url}")
         if radius_cpus or db_cpus:
@@ -224,5 +232,6 @@ def run_stack(demo: bool = True) -> int:
         print("\nStopping…", flush=True)
         supervisor.stop_all()
         radius.stop()
+        collector.stop()
         cluster.stop()
         print("Stopped.")

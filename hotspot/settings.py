@@ -78,6 +78,15 @@ class Settings:
     retention_sms_days: int = 180
     retention_otp_days: int = 30
     retention_auth_failure_days: int = 7
+    #: The flow log (hotspot.services.flows): nfacctd listens here for NetFlow
+    #: v5/v9 and IPFIX from the routers; flows are kept ``retention_flow_days``
+    #: (a legal minimum the operator sets; 0: for ever), day partitions are made
+    #: ``flow_days_ahead`` days ahead; nfacctd writes every ``flow_refresh`` s.
+    flow_host: str = "127.0.0.1"
+    flow_port: int = 2055
+    flow_refresh: int = 10
+    retention_flow_days: int = 365
+    flow_days_ahead: int = 3
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.flows import drop_expired_partitions, ensure_partitions
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
 from hotspot.services.vouchers import mark_expired_vouchers
@@ -55,6 +56,17 @@ def purge_expired_records(ctx: JobContext) -> dict[str, int]:
     return purge_expired(ctx.factory, ctx.now, ctx.settings)
 
 
+def flow_partitions(ctx: JobContext) -> dict[str, object]:
+    """Day partitions of the flow log made ahead; those past retention dropped."""
+    with transaction(ctx.factory) as session:
+        created = ensure_partitions(session, ctx.now, ctx.settings.flow_days_ahead)
+    with transaction(ctx.factory) as session:
+        dropped = drop_expired_partitions(
+            session, ctx.now, ctx.settings.retention_flow_days
+        )
+    return {"created": created, "dropped": dropped}
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge-login-tickets", in_one_transaction(purge_login_tickets), seconds=60),
     Job(
@@ -66,6 +78,7 @@ JOBS: tuple[Job, ...] = (
         in_one_transaction(purge_document_attempts),
         seconds=600,
     ),
+    Job("flow-partitions", flow_partitions, seconds=3600),
 )
 
 

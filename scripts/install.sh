@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the stack needs on Debian 12, idempotently: apt packages (FreeRADIUS
-# with rlm_python3, radclient, PostgreSQL; with --test also Chromium) and a
+# with rlm_python3, radclient, PostgreSQL, pmacct's nfacctd; with --test also Chromium) and a
 # virtualenv at .venv with the locked dependencies and the project in editable
 # mode. Used by `make run`, `make test`, `make bench` and the Vagrant provisioner.
 set -euo pipefail
@@ -15,9 +15,9 @@ for arg in "$@"; do
 done
 
 packages=(freeradius freeradius-python3 freeradius-postgresql freeradius-utils postgresql git python3 python3-venv
-          python3-dev libpq5 ca-certificates)
+          python3-dev libpq5 ca-certificates pmacct)
 if [ "$with_test" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core zbar-tools poppler-utils)
+  packages+=(chromium fonts-dejavu-core zbar-tools poppler-utils softflowd)
 fi
 
 missing=()

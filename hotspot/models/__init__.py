@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import AccountingDeadLetter, RadiusSession
+from .audit import AuditEntry
 from .base import Base
 from .identification import (
     DocumentAttempt,
@@ -19,6 +20,7 @@ from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 __all__ = [
     "AccountingDeadLetter",
     "ApiToken",
+    "AuditEntry",
     "AuthFailure",
     "DocumentAttempt",
     "TariffKind",

@@ -46,6 +46,7 @@ def local_stack(work_dir):
         HOTSPOT_PG_PORT=str(free_port()),
         HOTSPOT_RADIUS_AUTH_PORT=str(free_port(kind=2)),
         HOTSPOT_RADIUS_ACCT_PORT=str(free_port(kind=2)),
+        HOTSPOT_FLOW_PORT=str(free_port(kind=2)),
         HOTSPOT_PORTAL_PORT=str(portal := free_port()),
         HOTSPOT_PORTAL_URL=f"http://127.0.0.1:{portal}",
         HOTSPOT_SIM_LISTEN=f"127.0.0.1:{free_port()}",

@@ -1,0 +1,403 @@
+"""The flow log end to end: softflowd replays a capture as IPFIX (and NetFlow v9)
+into a real nfacctd, which writes into PostgreSQL; the reports name the right
+phone for each flow, mark the unmatched ones, link a session stored late, and are
+audited; the scheduler drops the day partitions past retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from devstack.pcap import UDP, Packet, write_pcap
+from hotspot.clock import FrozenClock
+from hotspot.db import make_engine, make_sessionmaker, transaction
+from hotspot.models import AuditEntry, Identification, PurgeLog, RadiusSession
+from hotspot.services import flows
+from scheduler.jobs import JOBS, run_job
+from tests import factories
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+T0 = NOW - dt.timedelta(hours=2)
+MIN = dt.timedelta(minutes=1)
+PHONE_A, PHONE_B, PHONE_LATE = "998901110001", "998901110002", "998901110003"
+DST = "93.184.216.34"
+
+
+def _session(router, sid, user, ip, start, stop=None) -> RadiusSession:
+    return RadiusSession(
+        router_id=router.id,
+        acct_session_id=sid,
+        username=user,
+        mac="AA:BB:CC:00:00:" + sid[-2:],
+        framed_ip=ip,
+        started_at=start,
+        updated_at=stop or start,
+        stopped_at=stop,
+    )
+
+
+def _count(factory, lo, hi) -> int:
+    with factory() as s:
+        return s.execute(
+            text(
+                "SELECT count(*) FROM flows WHERE timestamp_start >= :lo"
+                " AND timestamp_start < :hi"
+            ),
+            {"lo": flows._utc(lo), "hi": flows._utc(hi)},
+        ).scalar_one()
+
+
+def _replay(tmp_path: Path, port: int, version: int, base: dt.datetime) -> list[Packet]:
+    """Flows of three clients with sessions and one without, from ``base`` on."""
+    packets = [
+        Packet(base + 1 * MIN, "10.5.50.10", DST, 40001, 443),
+        Packet(base + 2 * MIN, "10.5.50.10", "1.1.1.1", 5353, 53, UDP),
+        Packet(base + 3 * MIN, "10.5.50.11", DST, 40002, 443),
+        Packet(base + 4 * MIN, "10.5.50.99", DST, 40003, 443),  # no session
+        Packet(base + 5 * MIN, "10.5.50.13", DST, 40004, 443),  # session stored late
+        # 10.5.50.10 again after A's session ended: B holds the address now.
+        Packet(base + 30 * MIN, "10.5.50.10", DST, 40005, 443),
+    ]
+    pcap = tmp_path / f"v{version}.pcap"
+    write_pcap(pcap, packets)
+    subprocess.run(  # noqa: S603
+        [
+            "softflowd",
+            "-d",
+            "-r",
+            str(pcap),
+            "-n",
+            f"127.0.0.1:{port}",
+            "-v",
+            str(version),
+            "-A",
+            "milli",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return packets
+
+
+def _wait_rows(factory, base, expected: int, timeout: float = 20) -> int:
+    deadline = time.monotonic() + timeout
+    n = 0
+    while time.monotonic() < deadline:
+        n = _count(factory, base, base + 40 * MIN)
+        if n >= expected:
+            break
+        time.sleep(0.3)
+    return n
+
+
+@pytest.fixture(scope="module")
+def venue(flow_factory):
+    with transaction(flow_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner, ip="127.0.0.1")
+        flows.ensure_partitions(s, NOW, 2)
+        return owner, router
+
+
+def _seed_sessions(factory, owner, router, base) -> None:
+    with transaction(factory) as s:
+        s.add_all(
+            [
+                _session(
+                    router,
+                    f"a-{base:%H%M}-01",
+                    PHONE_A,
+                    "10.5.50.10",
+                    base,
+                    base + 10 * MIN,
+                ),
+                _session(router, f"b-{base:%H%M}-02", PHONE_B, "10.5.50.11", base),
+                _session(
+                    router, f"b-{base:%H%M}-03", PHONE_B, "10.5.50.10", base + 20 * MIN
+                ),
+                Identification(
+                    owner_id=owner.id,
+                    router_id=router.id,
+                    method="sms",
+                    subject=PHONE_A,
+                    reference=PHONE_A,
+                    mac="AA:BB:CC:00:00:01",
+                    created_at=base - MIN,
+                    expires_at=base + 60 * MIN,
+                ),
+            ]
+        )
+
+
+def _check_reports(factory, base) -> None:
+    period = flows.Period(base, base + 40 * MIN)
+    with transaction(factory) as s:
+        by_dst = flows.report(s, "tester", "case 1", period, dst=DST)
+    who = {r["sport"]: (r["client"], r["matched"], r["username"]) for r in by_dst}
+    assert who == {
+        40001: ("10.5.50.10", True, PHONE_A),
+        40002: ("10.5.50.11", True, PHONE_B),
+        40003: ("10.5.50.99", False, None),
+        40004: ("10.5.50.13", False, None),
+        # A's session had ended: the address is B's now.
+        40005: ("10.5.50.10", True, PHONE_B),
+    }
+
+    # The Start of 10.5.50.13 arrives late: the next query links its flow.
+    with transaction(factory) as s:
+        router_id = s.execute(
+            text("SELECT id FROM routers WHERE ip_address = '127.0.0.1'")
+        ).scalar_one()
+        s.add(
+            RadiusSession(
+                router_id=router_id,
+                acct_session_id=f"l-{base:%H%M}",
+                username=PHONE_LATE,
+                framed_ip="10.5.50.13",
+                started_at=base + 4 * MIN,
+                updated_at=base + 4 * MIN,
+            )
+        )
+    with transaction(factory) as s:
+        rows = flows.report(s, "tester", "case 1", period, subject=PHONE_LATE)
+    assert [(r["client"], r["dst"]) for r in rows] == [("10.5.50.13", DST)]
+
+    with transaction(factory) as s:
+        rows = flows.report(s, "tester", "case 2", period, subject=PHONE_A)
+    assert {(r["dst"], r["dport"]) for r in rows} == {(DST, 443), ("1.1.1.1", 53)}
+    assert all(r["reference"] == PHONE_A and r["method"] == "sms" for r in rows)
+    with factory() as s:
+        reasons = s.scalars(select(AuditEntry.reason).order_by(AuditEntry.id)).all()
+    assert reasons[-3:] == ["case 1", "case 1", "case 2"]
+
+
+@pytest.mark.parametrize("version", [10])
+def test_ipfix_flows_name_the_right_phone(
+    nfacctd, flow_factory, flow_settings, venue, tmp_path, version
+):
+    owner, router = venue
+    base = T0 + dt.timedelta(minutes=50 * (version - 8))
+    _seed_sessions(flow_factory, owner, router, base)
+    packets = _replay(tmp_path, flow_settings.flow_port, version, base)
+    assert _wait_rows(flow_factory, base, len(packets)) == len(packets), nfacctd.log()
+    # Real packet times, not the arrival time (nfacctd_time_new: false).
+    with flow_factory() as s:
+        starts = (
+            s.execute(
+                text(
+                    "SELECT timestamp_start FROM flows WHERE timestamp_start >= :lo"
+                    " ORDER BY 1"
+                ),
+                {"lo": flows._utc(base)},
+            )
+            .scalars()
+            .all()
+        )
+    assert starts[: len(packets)] == sorted(
+        flows._utc(p.at.replace(microsecond=0)) for p in packets
+    )
+    _check_reports(flow_factory, base)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="nfacctd 1.7.7 learns softflowd's NetFlow v9 templates but stores none "
+    "of its data records (IPFIX and v5 from the same capture are stored): README",
+)
+def test_netflow_v9_from_softflowd(
+    nfacctd, flow_factory, flow_settings, venue, tmp_path
+):
+    base = T0 - 60 * MIN
+    packets = _replay(tmp_path, flow_settings.flow_port, 9, base)
+    assert _wait_rows(flow_factory, base, len(packets), timeout=8) == len(packets)
+
+
+def test_partitions_past_retention_are_dropped(flow_factory, flow_settings):
+    now = dt.datetime(2031, 3, 10, 12, tzinfo=dt.UTC)
+    old = now - dt.timedelta(days=40)
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, old, 0)
+        s.execute(
+            text(
+                "INSERT INTO flows (peer_ip_src, ip_src, ip_dst,"
+                " timestamp_start, timestamp_end) VALUES ('127.0.0.1',"
+                " '10.0.0.1', '10.0.0.2', :t, :t)"
+            ),
+            {"t": flows._utc(old)},
+        )
+    settings = flow_settings.with_(retention_flow_days=30, flow_days_ahead=2)
+    job = next(j for j in JOBS if j.name == "flow-partitions")
+    # As the scheduler runs it: its own role, which owns no table.
+    engine = make_engine(flow_settings.database_url_for("scheduler"))
+    try:
+        assert run_job(job, make_sessionmaker(engine), FrozenClock(now), settings)
+    finally:
+        engine.dispose()
+    with flow_factory() as s:
+        days = flows.day_partitions(s, "flows")
+        kept = s.execute(
+            text("SELECT count(*) FROM flows WHERE timestamp_start < :t"),
+            {"t": flows._utc(old + 2 * flows.DAY)},
+        ).scalar_one()
+        log = s.scalars(
+            select(PurgeLog)
+            .where(PurgeLog.table_name == "flows")
+            .order_by(PurgeLog.id.desc())
+        ).first()
+    assert old.date() not in days and (old - flows.DAY).date() not in days
+    assert kept == 0
+    for n in range(-1, 3):
+        assert (now + n * flows.DAY).date() in days
+    assert log is not None and log.cutoff == now - dt.timedelta(days=30)
+
+
+def test_a_report_needs_a_reason(flow_factory):
+    from hotspot.errors import InvalidInput
+
+    with pytest.raises(InvalidInput), transaction(flow_factory) as s:
+        flows.report(s, "tester", " ", flows.Period(T0, NOW), dst=DST)
+
+
+def test_cli_report_and_evidence(flow_factory, flow_settings, venue, tmp_path):
+    import getpass
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from hotspot.cli import main
+
+    owner, router = venue
+    base = T0 - 5 * 60 * MIN
+    phone = "998901110009"
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, base, 0)
+        s.add(_session(router, "cli-09", phone, "10.5.51.9", base, base + 9 * MIN))
+        s.execute(
+            text(
+                "INSERT INTO flows (peer_ip_src, ip_src, ip_dst, port_src, port_dst,"
+                " ip_proto, timestamp_start, timestamp_end, packets, bytes) VALUES"
+                " ('127.0.0.1', '10.5.51.9', '203.0.113.7', 50000, 443, 6, :t, :t,"
+                " 3, 180)"
+            ),
+            {"t": flows._utc(base + MIN)},
+        )
+    env = {"HOTSPOT_DATABASE_URL": flow_settings.database_url}
+    runner = CliRunner()
+    at = (base + MIN).isoformat()
+    no_reason = runner.invoke(
+        main, ["flows", "report", "--dst", "203.0.113.7", "--at", at], env=env
+    )
+    assert no_reason.exit_code != 0 and "--reason" in no_reason.output
+    result = runner.invoke(
+        main,
+        [
+            "flows",
+            "report",
+            "--dst",
+            "203.0.113.7",
+            "--at",
+            at,
+            "--reason",
+            "request 7",
+            "--json",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["username"], r["matched"]) for r in rows] == [(phone, True)]
+    result = runner.invoke(
+        main,
+        [
+            "flows",
+            "report",
+            "--phone",
+            "+" + phone,
+            "--from",
+            base.isoformat(),
+            "--to",
+            (base + 60 * MIN).isoformat(),
+            "--reason",
+            "request 8",
+            "--csv",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("start,end,router,client,dst")
+    assert "203.0.113.7" in result.output.splitlines()[1]
+    out = tmp_path / "evidence.json"
+    result = runner.invoke(
+        main,
+        [
+            "flows",
+            "evidence",
+            "--phone",
+            phone,
+            "--from",
+            base.isoformat(),
+            "--to",
+            (base + 60 * MIN).isoformat(),
+            "--reason",
+            "request 9",
+            "--out",
+            str(out),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(out.read_bytes())
+    assert [s["acct_session_id"] for s in body["sessions"]] == ["cli-09"]
+    assert [f["dst"] for f in body["flows"]] == ["203.0.113.7"]
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert (tmp_path / "evidence.json.sha256").read_text().split()[0] == digest
+    with flow_factory() as s:
+        entries = s.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(3)
+        ).all()
+    assert [(e.actor, e.action, e.reason) for e in reversed(entries)] == [
+        (getpass.getuser(), "flows.report", "request 7"),
+        (getpass.getuser(), "flows.report", "request 8"),
+        (getpass.getuser(), "flows.evidence", "request 9"),
+    ]
+    assert entries[0].detail["sha256"] == digest
+
+
+def test_dns_names_beside_addresses(flow_factory, venue):
+    """A name the router's DNS resolved for the client shows beside the address,
+    and a search by that name finds the flow."""
+    owner, router = venue
+    base = T0 - 8 * 60 * MIN
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, base, 0)
+        s.add(_session(router, "dns-07", "998901110007", "10.5.52.7", base))
+        s.execute(
+            text(
+                "INSERT INTO dns_names (seen_at, router_ip, client_ip, name, address)"
+                " VALUES (:t, '127.0.0.1', '10.5.52.7', 'news.example', '203.0.113.9')"
+            ),
+            {"t": flows._utc(base + MIN)},
+        )
+        s.execute(
+            text(
+                "INSERT INTO flows (peer_ip_src, ip_src, ip_dst, port_src, port_dst,"
+                " ip_proto, timestamp_start, timestamp_end) VALUES ('127.0.0.1',"
+                " '10.5.52.7', '203.0.113.9', 50001, 443, 6, :t, :t)"
+            ),
+            {"t": flows._utc(base + 2 * MIN)},
+        )
+    period = flows.Period(base, base + 10 * MIN)
+    with transaction(flow_factory) as s:
+        by_name = flows.report(s, "tester", "case 3", period, dst="news.example.")
+        by_phone = flows.report(s, "tester", "case 3", period, subject="998901110007")
+    assert [(r["dst"], r["dst_name"], r["username"]) for r in by_name] == [
+        ("203.0.113.9", "news.example", "998901110007")
+    ]
+    assert [r["dst_name"] for r in by_phone] == ["news.example"]
