@@ -419,6 +419,20 @@ def tariff() -> None:
     type=int,
     help="Devices online at once per voucher.",
 )
+@click.option(
+    "--guest",
+    is_flag=True,
+    help="A guest tariff: what the portal's Free button gives.",
+)
+@click.option(
+    "--guest-mode",
+    type=click.Choice(["regular", "no-pause"]),
+    help="regular: the allowance once per reset period (default); no-pause: "
+    "sessions of --time each, during the validity.",
+)
+@click.option(
+    "--reset-period", help="Guest tariffs: the allowance returns after, e.g. 1d."
+)
 @pass_ctx
 def tariff_add(
     ctx: Context,
@@ -436,6 +450,9 @@ def tariff_add(
     price_per_minute: str | None,
     currency: str,
     devices: int,
+    guest: bool,
+    guest_mode: str | None,
+    reset_period: str | None,
     as_json: bool,
 ) -> None:
     """Create a tariff."""
@@ -460,9 +477,46 @@ def tariff_add(
             price_per_mb=price_per_mb,
             price_per_minute=price_per_minute,
             max_devices=devices,
+            guest=guest,
+            guest_mode=guest_mode,
+            reset_period=reset_period,
         )
         out = tariff_dict(t)
     emit(out, as_json, lambda d: f"Tariff {d['name']} added (id {d['id']}).")
+
+
+@command(tariff, "set")
+@click.option("--owner", "owner_name", required=True)
+@click.argument("name")
+@click.option("--guest/--no-guest", required=True, help="A guest tariff or not.")
+@click.option("--guest-mode", type=click.Choice(["regular", "no-pause"]))
+@click.option("--reset-period", help="Guest tariffs: the allowance returns after.")
+@pass_ctx
+def tariff_set(
+    ctx: Context,
+    owner_name: str,
+    name: str,
+    guest: bool,
+    guest_mode: str | None,
+    reset_period: str | None,
+    as_json: bool,
+) -> None:
+    """Mark a tariff as guest (with its mode and reset period), or not."""
+    from .db import transaction
+    from .services.tariffs import set_tariff_guest, tariff_dict
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        t = set_tariff_guest(
+            session,
+            get_owner(session, owner_name),
+            name,
+            guest,
+            guest_mode,
+            reset_period,
+        )
+        out = tariff_dict(t)
+    emit(out, as_json, lambda d: f"Tariff {d['name']} changed.")
 
 
 @command(tariff, "list")

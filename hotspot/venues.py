@@ -23,6 +23,7 @@ from .services.identification import (
     MAX_CODE_TTL,
     MAX_IDENTIFICATION_HOURS,
     OwnerPolicy,
+    is_timezone,
 )
 from .services.tariffs import get_tariff
 
@@ -82,6 +83,26 @@ def _pattern(value: Any) -> str:
     return value
 
 
+def _switch(value: Any) -> bool:
+    """on or off"""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("on", "yes", "true", "1"):
+            return True
+        if word in ("off", "no", "false", "0"):
+            return False
+    raise ValueError
+
+
+def _timezone(value: Any) -> str:
+    """a time zone name like Asia/Tashkent"""
+    if isinstance(value, str) and is_timezone(value.strip()):
+        return value.strip()
+    raise ValueError
+
+
 _REGION = re.compile(r"^(\*|[A-Z]{2})$")
 
 #: What an owner may set, with the bounds the law and the product allow (the same
@@ -133,6 +154,13 @@ SETTINGS: tuple[Setting, ...] = (
         "hours an identification lasts",
         _whole(1, MAX_IDENTIFICATION_HOURS),
     ),
+    Setting("guest_access", "the portal's Free button (with guest_tariff)", _switch),
+    Setting(
+        "guest_identification",
+        "guests identify (phone or document) before Free access",
+        _switch,
+    ),
+    Setting("timezone", "the venue's time zone, for times shown to guests", _timezone),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 #: Settings stored outside owners.policy.
@@ -209,9 +237,24 @@ def update_settings(
         if not isinstance(name, str) or not 0 < len(name.strip()) <= 200:
             raise InvalidInput("display_name: expected 1 to 200 characters")
         owner.display_name = name.strip()
+    _check_guest_access(session, owner, policy)
     owner.policy = policy
     session.flush()
     return venue_settings(session, owner)
+
+
+def _check_guest_access(session: Session, owner: Owner, policy: dict[str, Any]) -> None:
+    """Free access needs a guest tariff (``hotspot tariff add --guest``)."""
+    if policy.get("guest_access") is not True:
+        return
+    tariff = (
+        session.get(Tariff, owner.guest_tariff_id) if owner.guest_tariff_id else None
+    )
+    if tariff is None or not tariff.guest or tariff.archived:
+        raise InvalidInput(
+            "guest_access: set guest_tariff to a guest tariff first "
+            "(hotspot tariff add ... --guest)"
+        )
 
 
 def _set_gateways(

@@ -75,6 +75,7 @@ def create_app(
     csrf.init_app(app)
     i18n.init_app(app)
 
+    from .guest import free as _free  # noqa: F401 - registers the Free tab
     from .guest.routes import bp as guest_bp
 
     app.register_blueprint(guest_bp)

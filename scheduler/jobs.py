@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.guest import purge_guest_vouchers, reset_guest_usage
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
 from hotspot.services.vouchers import mark_expired_vouchers
@@ -66,6 +67,9 @@ JOBS: tuple[Job, ...] = (
         in_one_transaction(purge_document_attempts),
         seconds=600,
     ),
+    # Guests get their allowance back within a minute of their period's end.
+    Job("reset-guest-usage", in_one_transaction(reset_guest_usage), seconds=60),
+    Job("purge-guest-vouchers", in_one_transaction(purge_guest_vouchers), seconds=3600),
 )
 
 

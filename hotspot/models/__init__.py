@@ -11,7 +11,7 @@ from .identification import (
 )
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
-from .tariffs import Tariff, TariffKind, ValidityFrom
+from .tariffs import GuestMode, Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
 from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
@@ -20,6 +20,7 @@ __all__ = [
     "ApiToken",
     "AuthFailure",
     "DocumentAttempt",
+    "GuestMode",
     "TariffKind",
     "ValidityFrom",
     "VoucherBatch",

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -44,6 +45,19 @@ log = logging.getLogger(__name__)
 MAX_CODE_TTL = 600
 #: Never more: an identification lasts at most 24 hours.
 MAX_IDENTIFICATION_HOURS = 24
+#: Where the venues are, unless an owner says otherwise.
+DEFAULT_TIMEZONE = "Asia/Tashkent"
+
+
+def is_timezone(name: object) -> bool:
+    """An IANA time zone name this system knows (``Asia/Tashkent``)."""
+    if not isinstance(name, str) or not 0 < len(name) <= 64 or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,12 @@ class OwnerPolicy:
     document_attempts_per_reference: int = 5
     document_attempts_per_ip: int = 20
     document_attempts_per_router: int = 60
+    #: The portal's "Free" button (hotspot.services.guest), with the guest tariff.
+    guest_access: bool = False
+    #: The legal mode: a guest identifies (phone or document) before "Free".
+    guest_identification: bool = True
+    #: The venue's time zone (IANA name): times shown to guests.
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def of(cls, owner: Owner) -> OwnerPolicy:
@@ -105,7 +125,14 @@ class OwnerPolicy:
             ),
             document_attempts_per_ip=max(int(p.document_attempts_per_ip), 1),
             document_attempts_per_router=max(int(p.document_attempts_per_router), 1),
+            guest_access=p.guest_access is True,
+            guest_identification=p.guest_identification is not False,
+            timezone=p.timezone if is_timezone(p.timezone) else DEFAULT_TIMEZONE,
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 # -- blacklist ---------------------------------------------------------------------
@@ -323,7 +350,7 @@ def verify_code(
     code: str,
     mac: str,
     now: dt.datetime,
-) -> PortalLogin | Reject:
+) -> PortalLogin | Reject | Identified:
     """Check a code; on success identify the device for 24 hours and issue a ticket."""
     owner = router.owner
     policy = OwnerPolicy.of(owner)
@@ -387,14 +414,27 @@ def _identify(
     return ident
 
 
+@dataclass(frozen=True)
+class Identified:
+    """The guest is identified; Free access is next (hotspot.services.guest)."""
+
+    subject: str
+
+
 def _login(
     session: Session,
     settings: Settings,
     router: Router,
     ident: Identification,
     now: dt.datetime,
-) -> PortalLogin | Reject:
-    """Issue a ticket for an identified device, checked by the same policy as RADIUS."""
+) -> PortalLogin | Reject | Identified:
+    """Issue a ticket for an identified device, checked by the same policy as RADIUS.
+    Where Free access is on, the identified guest presses "Free" next instead
+    (:class:`Identified`): the allowance follows the identity."""
+    from .guest import guest_offer
+
+    if guest_offer(session, router.owner) is not None:
+        return Identified(ident.subject)
     ticket, password = issue_ticket(
         session, settings, router, ident.subject, ident.mac, ident.method, now
     )
@@ -446,7 +486,7 @@ def identify_by_document(
     mac: str,
     now: dt.datetime,
     client_ip: str | None = None,
-) -> PortalLogin | Reject:
+) -> PortalLogin | Reject | Identified:
     """A hotel guest (room + surname) or a traveller (ticket + surname) matched
     against the registrations the venue imported. Misses are counted: a surname
     is guessed no faster than a code is."""
