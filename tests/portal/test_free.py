@@ -184,3 +184,26 @@ def test_free_in_russian(free_app, free_venue, session_factory):
     client = arrive(free_app, router)
     page = client.get("/free?lang=ru").get_data(as_text=True)
     assert "Бесплатный интернет" in page and "Бесплатно" in page
+
+
+def test_guest_tariff_and_free_access_through_the_api(client, session_factory):
+    from hotspot.clock import utcnow
+    from hotspot.services.tenancy import create_api_token
+
+    with transaction(session_factory) as s:
+        _, token = create_api_token(s, factories.owner(s), "shop", utcnow())
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"name": "free", "time": "20m", "guest": True, "reset_period": "12h"}
+    r = client.post("/api/v1/tariffs", headers=auth, json=body)
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["guest_mode"] == "regular"
+    assert r.get_json()["reset_period"] == 43200
+    r = client.patch(
+        "/api/v1/settings",
+        headers=auth,
+        json={"guest_tariff": "free", "guest_access": True},
+    )
+    assert r.status_code == 200 and r.get_json()["guest_access"] is True
+    bad = {"name": "x", "time": "1h", "guest": True, "guest_mode": "weekly"}
+    r = client.post("/api/v1/tariffs", headers=auth, json=bad)
+    assert r.status_code == 400 and r.get_json()["field"] == "guest_mode"
