@@ -41,6 +41,7 @@ MESSAGES: dict[str, str] = {
         "Please identify yourself first, with your phone number or a document."
     ),
     "guest_used_up": "Your free access is used up.",
+    "ad_pending": "Please watch the ad first.",
 }
 
 

@@ -160,6 +160,7 @@ SETTINGS: tuple[Setting, ...] = (
         "guests identify (phone or document) before Free access",
         _switch,
     ),
+    Setting("ad_delay", "seconds an ad is shown before Free access", _whole(0, 120)),
     Setting("timezone", "the venue's time zone, for times shown to guests", _timezone),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

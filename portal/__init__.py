@@ -80,6 +80,7 @@ def create_app(
 
     app.register_blueprint(guest_bp)
 
+    from .api import ads as _ads  # noqa: F401 - registers /api/v1/ads
     from .api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)

@@ -210,6 +210,7 @@ MESSAGES: dict[str, LazyString] = {
         "Please identify yourself first, with your phone number or a document."
     ),
     "guest_used_up": lazy_gettext("Your free access is used up."),
+    "ad_pending": lazy_gettext("Please watch the ad first."),
 }
 
 

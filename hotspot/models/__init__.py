@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import RadiusSession
+from .ads import AdBanner, AdEvent
 from .base import Base
 from .identification import (
     DocumentAttempt,
@@ -17,6 +18,8 @@ from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "AdBanner",
+    "AdEvent",
     "ApiToken",
     "AuthFailure",
     "DocumentAttempt",

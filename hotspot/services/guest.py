@@ -36,6 +36,7 @@ from ..models import GuestMode, Identification, Owner, Router, Tariff, Voucher
 from ..policy import Reject
 from ..settings import Settings
 from .access import PortalLogin, decide, issue_ticket
+from .ads import ad_wait, device_key
 from .identification import OwnerPolicy
 
 #: Refusals that mean "this period's allowance is spent".
@@ -51,6 +52,14 @@ class GuestOffer:
 
     tariff: Tariff
     policy: OwnerPolicy
+
+
+@dataclass(slots=True)
+class AdPending(Reject):
+    """An ad runs here and this device has not watched it long enough: ``seconds``
+    still to wait, or -1 when it has not been shown one since its last login."""
+
+    seconds: int = -1
 
 
 @dataclass(slots=True)
@@ -177,6 +186,11 @@ def free_login(
     )
     if identity is None:
         return Reject("identification_required")
+    device = device_key(settings.secret_key, mac)
+    delay = offer.policy.ad_delay
+    wait = ad_wait(session, router, mac, device, now, delay, settings.ticket_ttl)
+    if wait:  # None: no ad runs; 0: watched long enough
+        return AdPending("ad_pending", wait)
     tariff = offer.tariff
     voucher = _ready_voucher(session, settings, router.owner, tariff, identity, now)
     _, decision = decide(

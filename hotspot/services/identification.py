@@ -87,6 +87,8 @@ class OwnerPolicy:
     guest_access: bool = False
     #: The legal mode: a guest identifies (phone or document) before "Free".
     guest_identification: bool = True
+    #: Seconds the Free button waits after an ad is shown (hotspot.services.ads).
+    ad_delay: int = 5
     #: The venue's time zone (IANA name): times shown to guests.
     timezone: str = DEFAULT_TIMEZONE
 
@@ -127,6 +129,7 @@ class OwnerPolicy:
             document_attempts_per_router=max(int(p.document_attempts_per_router), 1),
             guest_access=p.guest_access is True,
             guest_identification=p.guest_identification is not False,
+            ad_delay=min(max(int(p.ad_delay), 0), 120),
             timezone=p.timezone if is_timezone(p.timezone) else DEFAULT_TIMEZONE,
         )
 

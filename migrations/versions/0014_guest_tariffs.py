@@ -1,4 +1,4 @@
-"""guest tariffs and personal guest vouchers
+"""guest tariffs, personal guest vouchers, ad banners and their events
 
 Revision ID: 0014
 Revises: 0011
@@ -11,10 +11,16 @@ identity (vouchers.guest_identity: the phone, the document or the MAC the allowa
 follows) and records when its usage resets (vouchers.guest_reset_at). One voucher
 per tariff and identity. RADIUS reads these vouchers like any other: nothing on the
 hot path changes.
+
+ad_banners: an owner's banners (the re-encoded image, the link, dates, weight,
+routers); ad_events: one inserted row per impression or click, the device as a keyed
+hash of its MAC (the portal and the scheduler get DML by default privileges;
+FreeRADIUS nothing).
 """
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0014"
 down_revision = "0011"
@@ -51,8 +57,74 @@ def upgrade() -> None:
         postgresql_where=sa.text("guest_reset_at IS NOT NULL"),
     )
 
+    _ads()
+
+
+def _ads() -> None:
+    op.create_table(
+        "ad_banners",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("image", sa.LargeBinary(), nullable=False),
+        sa.Column("content_type", sa.String(32), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("target_url", sa.String(500), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column(
+            "router_ids",
+            postgresql.ARRAY(sa.BigInteger()),
+            server_default="{}",
+            nullable=False,
+        ),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["owners.id"],
+            name=op.f("fk_ad_banners_owner_id_owners"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ad_banners")),
+    )
+    op.create_index("ix_ad_banners_owner_id", "ad_banners", ["owner_id"])
+    op.create_table(
+        "ad_events",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("banner_id", sa.Integer(), nullable=False),
+        sa.Column("router_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("device", sa.String(32), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["banner_id"],
+            ["ad_banners.id"],
+            name=op.f("fk_ad_events_banner_id_ad_banners"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["router_id"],
+            ["routers.id"],
+            name=op.f("fk_ad_events_router_id_routers"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ad_events")),
+    )
+    op.create_index("ix_ad_events_banner_at", "ad_events", ["banner_id", "at"])
+    op.create_index("ix_ad_events_device", "ad_events", ["router_id", "device", "at"])
+
 
 def downgrade() -> None:
+    op.drop_table("ad_events")
+    op.drop_table("ad_banners")
     op.drop_index("ix_vouchers_guest_reset_at", table_name="vouchers")
     op.drop_index("uq_vouchers_guest_identity", table_name="vouchers")
     op.drop_column("vouchers", "guest_reset_at")

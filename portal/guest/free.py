@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
@@ -18,6 +18,7 @@ from hotspot.models import GuestMode, Router, Tariff
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.guest import (
+    AdPending,
     GuestOffer,
     UsedUp,
     free_login,
@@ -29,6 +30,7 @@ from hotspot.units import format_duration, format_size
 
 from ..extensions import db
 from ..i18n import message_text
+from .ads import ShownAd, after_login, show_ad, shown_again
 from .forms import DocumentForm, PhoneForm
 from .routes import (
     _context,
@@ -72,7 +74,12 @@ def terms(tariff: Tariff) -> list[tuple[str, str]]:
     return lines
 
 
-def _render(offer: GuestOffer, identified: bool, error: str | None = None) -> Any:
+def _render(
+    offer: GuestOffer,
+    identified: bool,
+    error: str | None = None,
+    ad: ShownAd | None = None,
+) -> Any:
     router = _router()
     policy = offer.policy
     page = render_template(
@@ -86,6 +93,8 @@ def _render(offer: GuestOffer, identified: bool, error: str | None = None) -> An
         session_time=format_duration(offer.tariff.time_limit or 0),
         identified=identified,
         error=error,
+        ad=ad,
+        clicked=bool(request.args.get("clicked")),
         venue=router.owner.display_name if router else None,
     )
     return (page, 422) if error else page
@@ -109,7 +118,9 @@ def free() -> Any:
     mac = (_context() or {})["mac"]
     required = offer.policy.guest_identification
     identity = guest_identity(db.session, router.owner_id, mac, _now(), required)
-    return _render(offer, identity is not None)
+    if identity is None:
+        return _render(offer, False)
+    return _render(offer, True, ad=show_ad(router, mac, offer.policy.ad_delay))
 
 
 @bp.post("/free")
@@ -125,12 +136,19 @@ def free_press() -> Any:
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
     db.session.commit()
     if isinstance(result, PortalLogin):
+        ctx = after_login(result.ticket, ctx)
         return _router_login(result.username, result.password, ctx)
+    if isinstance(result, AdPending):
+        ad = shown_again(result.seconds) if result.seconds > 0 else None
+        ad = ad or show_ad(router, ctx["mac"], offer.policy.ad_delay)
+        return _render(offer, True, _why(result, offer), ad)
     identified = result.reason != "identification_required"
     return _render(offer, identified, _why(result, offer))
 
 
 def _why(result: Reject, offer: GuestOffer) -> str:
+    if isinstance(result, AdPending) and result.seconds > 0:
+        return gettext("Please wait %(seconds)s more seconds.", seconds=result.seconds)
     if isinstance(result, UsedUp) and result.back_at is not None:
         return gettext(
             "Your free access is used up, it comes back at %(time)s.",
