@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from hotspot.models import LoginTicket, Router
 from hotspot.models.ads import AdBanner
-from hotspot.services.ads import device_key, pick_banner, record
+from hotspot.services.ads import ad_wait, device_key, pick_banner, record
 
 from ..extensions import db
 from .routes import CONTEXT_KEY, _context, _now, _router, _settings, bp
@@ -44,9 +44,21 @@ def show_ad(router: Router, mac: str, delay: int) -> ShownAd | None:
 
 
 def shown_again(delay_left: int) -> ShownAd | None:
-    """The banner already shown (a refused press): no new impression."""
+    """The banner already shown (a reload, a refused press): no new impression."""
     banner = (_context() or {}).get(SHOWN, "")
     return ShownAd(int(banner), max(delay_left, 0)) if banner.isdigit() else None
+
+
+def ad_for(router: Router, mac: str, delay: int) -> ShownAd | None:
+    """The ad for this page: none when no banner runs; the one this device is
+    watching (the wait goes on, nothing counted twice); else a new impression."""
+    wait = ad_wait(
+        db.session, router, mac, _device(mac), _now(), delay, _settings().ticket_ttl
+    )
+    if wait is None:
+        return None
+    again = shown_again(wait) if wait >= 0 else None
+    return again or show_ad(router, mac, delay)
 
 
 def _remember(key: str, value: str) -> None:

@@ -30,7 +30,7 @@ from hotspot.units import format_duration, format_size
 
 from ..extensions import db
 from ..i18n import message_text
-from .ads import ShownAd, after_login, show_ad, shown_again
+from .ads import ShownAd, ad_for, after_login
 from .forms import DocumentForm, PhoneForm
 from .routes import (
     _context,
@@ -120,7 +120,7 @@ def free() -> Any:
     identity = guest_identity(db.session, router.owner_id, mac, _now(), required)
     if identity is None:
         return _render(offer, False)
-    return _render(offer, True, ad=show_ad(router, mac, offer.policy.ad_delay))
+    return _render(offer, True, ad=ad_for(router, mac, offer.policy.ad_delay))
 
 
 @bp.post("/free")
@@ -139,8 +139,7 @@ def free_press() -> Any:
         ctx = after_login(result.ticket, ctx)
         return _router_login(result.username, result.password, ctx)
     if isinstance(result, AdPending):
-        ad = shown_again(result.seconds) if result.seconds > 0 else None
-        ad = ad or show_ad(router, ctx["mac"], offer.policy.ad_delay)
+        ad = ad_for(router, ctx["mac"], offer.policy.ad_delay)
         return _render(offer, True, _why(result, offer), ad)
     identified = result.reason != "identification_required"
     return _render(offer, identified, _why(result, offer))
