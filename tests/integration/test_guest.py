@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hotspot.errors import InvalidInput
@@ -248,10 +248,13 @@ def test_reset_job_resets_guest_vouchers_whose_period_ended_only(
         status="exhausted",
         guest_reset_at=NOW,  # not a guest voucher: never reset, whatever it says
     )
-    assert reset_guest_usage(db_session, NOW + dt.timedelta(hours=23)) == 0
-    assert reset_guest_usage(db_session, NOW + dt.timedelta(days=1)) == 1
+    # (The jobs run over every venue: other tests' rows may be reset too.)
+    reset_guest_usage(db_session, NOW + dt.timedelta(hours=23))
     db_session.expire_all()
     (guest,) = guest_vouchers(db_session, tariff)
+    assert guest.used_seconds == 1800 and guest.guest_reset_at is not None
+    assert reset_guest_usage(db_session, NOW + dt.timedelta(days=1)) >= 1
+    db_session.expire_all()
     assert (guest.used_seconds, guest.status, guest.guest_reset_at) == (0, "new", None)
     assert (plain.used_seconds, plain.status) == (1800, "exhausted")
     login = free_login(db_session, settings, router, MAC1, NOW + dt.timedelta(days=1))
@@ -273,10 +276,11 @@ def test_purge_job_deletes_expired_guest_vouchers_only(db_session, settings: Set
         expires_at=NOW - dt.timedelta(days=30),
     )
     # Validity over, but the day's period still runs: kept (no fresh allowance).
-    assert purge_guest_vouchers(db_session, NOW + dt.timedelta(hours=3)) == 0
+    # (The jobs run over every venue: other tests' rows may go too.)
+    purge_guest_vouchers(db_session, NOW + dt.timedelta(hours=3))
+    assert len(guest_vouchers(db_session, tariff)) == 2
     # The period is over too: both go, the used one and the one never used.
-    assert purge_guest_vouchers(db_session, NOW + dt.timedelta(days=2)) == 2
+    assert purge_guest_vouchers(db_session, NOW + dt.timedelta(days=2)) >= 2
     assert guest_vouchers(db_session, tariff) == []
+    db_session.expire_all()
     assert db_session.get(Voucher, expired_plain.id) is not None
-    count = db_session.scalar(select(func.count()).select_from(Voucher))
-    assert count >= 1
