@@ -181,3 +181,61 @@ def test_used_up_until_the_reset_and_no_fresh_allowance_for_a_new_mac(
     assert "Online" in second.content()
     second.context.close()
     first.context.close()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 100), (250, 160, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_free_button_appears_after_the_ad_and_a_post_before_it_is_refused(
+    browser, free_venue, session_factory
+):
+    from hotspot.services.ads import add_banner
+
+    with transaction(session_factory) as s:
+        owner = s.get(Owner, free_venue.owner.id)
+        update_settings(s, owner, {"guest_identification": "off", "ad_delay": "4"})
+        add_banner(s, owner, "sale", _png(), "https://shop.example/sale")
+    page = browser.new_context().new_page()
+    arrive(page, free_venue, "02:AA:BB:CC:71:01")
+    assert page.locator("#ad-image").is_visible()
+    assert page.locator("#free-button").is_hidden()
+    assert "4" in page.inner_text("#ad-wait")
+    # Skipping the script: the same form posted at once is refused by the server.
+    status = page.evaluate(
+        """async () => {
+            const form = document.getElementById("free-form");
+            const body = new FormData(form);
+            const r = await fetch(form.action, {method: "POST", body: body});
+            return [r.status, await r.text()];
+        }"""
+    )
+    assert status[0] == 422 and "more seconds" in status[1]
+    # Tapping the banner before login stays on the portal: the link is for later.
+    page.route(
+        "https://shop.example/**",
+        lambda route: route.fulfill(
+            body="<p id=shop>Sale</p>", content_type="text/html"
+        ),
+    )
+    page.click("#ad-link")
+    page.wait_for_selector("#ad-later")
+    assert page.url.startswith("http://127.0.0.1")
+    page.wait_for_selector("#free-button", state="visible", timeout=8000)
+    assert page.locator("#ad-wait").is_hidden()
+    press_free(page)
+    # Online, the router's redirect brings the guest to the advertiser's page.
+    page.wait_for_url("https://shop.example/sale")
+    assert page.inner_text("#shop") == "Sale"
+    with session_factory() as s:
+        online = s.scalar(
+            select(Voucher).where(Voucher.guest_identity == "mac:02:AA:BB:CC:71:01")
+        )
+        assert online is not None and online.guest_reset_at is not None
+    page.context.close()
