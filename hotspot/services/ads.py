@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
@@ -216,7 +216,7 @@ def record(
 ) -> None:
     """One impression or click: a plain insert."""
     session.execute(
-        AdEvent.__table__.insert().values(
+        insert(AdEvent).values(
             banner_id=banner_id, router_id=router.id, kind=kind, device=device, at=now
         )
     )
