@@ -20,9 +20,13 @@ from sqlalchemy.orm import Session
 from .errors import InvalidInput
 from .models import Owner, Tariff
 from .services.identification import (
+    GUEST_LANGUAGES,
     MAX_CODE_TTL,
     MAX_IDENTIFICATION_HOURS,
+    MAX_TERMS,
+    MAX_WELCOME,
     OwnerPolicy,
+    is_color,
     is_timezone,
 )
 from .services.tariffs import get_tariff
@@ -103,6 +107,25 @@ def _timezone(value: Any) -> str:
     raise ValueError
 
 
+def _color(value: Any) -> str:
+    """a colour like #0a66c2"""
+    if isinstance(value, str) and is_color(value.strip()):
+        return value.strip().lower()
+    raise ValueError
+
+
+def _text(limit: int) -> Parser:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            raise ValueError
+        if any(not c.isprintable() and c not in "\n\t" for c in value):
+            raise ValueError
+        return value.strip()
+
+    parse.__doc__ = f"a text of at most {limit} characters"
+    return parse
+
+
 _REGION = re.compile(r"^(\*|[A-Z]{2})$")
 
 #: What an owner may set, with the bounds the law and the product allow (the same
@@ -161,6 +184,15 @@ SETTINGS: tuple[Setting, ...] = (
         _switch,
     ),
     Setting("ad_delay", "seconds an ad is shown before Free access", _whole(0, 120)),
+    Setting("accent_color", "the portal's colour", _color),
+    Setting("welcome_text", "a welcome shown to guests", _text(MAX_WELCOME)),
+    Setting("terms_text", "the terms of use shown to guests", _text(MAX_TERMS)),
+    Setting("terms_required", "guests accept the terms before Free access", _switch),
+    Setting(
+        "languages",
+        "the languages the portal offers",
+        _names(lambda x: x in GUEST_LANGUAGES, "uz, uz_Cyrl, ru and/or en", False),
+    ),
     Setting("timezone", "the venue's time zone, for times shown to guests", _timezone),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

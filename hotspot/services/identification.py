@@ -47,6 +47,17 @@ MAX_CODE_TTL = 600
 MAX_IDENTIFICATION_HOURS = 24
 #: Where the venues are, unless an owner says otherwise.
 DEFAULT_TIMEZONE = "Asia/Tashkent"
+#: The portal's default colour, and the languages of the guest pages
+#: (portal.i18n.LOCALES).
+DEFAULT_ACCENT = "#0a66c2"
+GUEST_LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
+MAX_WELCOME, MAX_TERMS = 500, 5000
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def is_color(value: object) -> bool:
+    """A colour the portal's style sheet may carry: ``#rrggbb``."""
+    return isinstance(value, str) and bool(_COLOR.match(value))
 
 
 def is_timezone(name: object) -> bool:
@@ -91,6 +102,13 @@ class OwnerPolicy:
     ad_delay: int = 5
     #: The venue's time zone (IANA name): times shown to guests.
     timezone: str = DEFAULT_TIMEZONE
+    #: The venue's look on the portal: its colour, a welcome text, terms of use
+    #: (accepted before Free access when ``terms_required``), the languages offered.
+    accent_color: str = DEFAULT_ACCENT
+    welcome_text: str = ""
+    terms_text: str = ""
+    terms_required: bool = False
+    languages: tuple[str, ...] = GUEST_LANGUAGES
 
     @classmethod
     def of(cls, owner: Owner) -> OwnerPolicy:
@@ -131,6 +149,12 @@ class OwnerPolicy:
             guest_identification=p.guest_identification is not False,
             ad_delay=min(max(int(p.ad_delay), 0), 120),
             timezone=p.timezone if is_timezone(p.timezone) else DEFAULT_TIMEZONE,
+            accent_color=p.accent_color if is_color(p.accent_color) else DEFAULT_ACCENT,
+            welcome_text=str(p.welcome_text)[:MAX_WELCOME],
+            terms_text=str(p.terms_text)[:MAX_TERMS],
+            terms_required=p.terms_required is True and bool(p.terms_text),
+            languages=tuple(x for x in p.languages if x in GUEST_LANGUAGES)
+            or GUEST_LANGUAGES,
         )
 
     @property

@@ -29,7 +29,7 @@ from hotspot.services.identification import OwnerPolicy
 from hotspot.units import format_duration, format_size
 
 from ..extensions import db
-from ..i18n import message_text
+from ..i18n import language_links, message_text
 from .ads import ShownAd, ad_for, after_login
 from .forms import DocumentForm, PhoneForm
 from .routes import (
@@ -44,7 +44,22 @@ from .routes import (
 
 
 class FreeForm(FlaskForm):
-    """Only the CSRF token: the button says it all."""
+    """Only the CSRF token (and the terms' box where the venue asks for it)."""
+
+
+@bp.context_processor
+def venue_look() -> dict[str, Any]:
+    """The venue's colour, welcome text and languages on every guest page."""
+    router = _router() if _context() else None
+    policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
+    offered = policy.languages
+    return {
+        "accent": policy.accent_color,
+        "welcome": policy.welcome_text,
+        "language_links": lambda: [
+            link for link in language_links() if link.code in offered
+        ],
+    }
 
 
 def comes_back(
@@ -90,6 +105,8 @@ def _render(
         documents=policy.documents,
         terms=terms(offer.tariff),
         no_pause=offer.tariff.guest_mode == GuestMode.NO_PAUSE,
+        terms_text=policy.terms_text,
+        terms_required=policy.terms_required,
         session_time=format_duration(offer.tariff.time_limit or 0),
         identified=identified,
         error=error,
@@ -132,6 +149,8 @@ def free_press() -> Any:
         return redirect(url_for("guest.login"))
     if not FreeForm().validate_on_submit():
         return _render(offer, True, message_text("bad_request"))
+    if offer.policy.terms_required and request.form.get("accept_terms") != "yes":
+        return _render(offer, True, gettext("Please accept the terms of use."))
     ctx = _context() or {}
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
     db.session.commit()

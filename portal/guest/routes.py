@@ -272,6 +272,8 @@ def _send_code(
         ctx["mac"],
         _now(),
         sms_sender(current_app),
+        # The SMS in the guest's language.
+        otp_text=lambda code: gettext("WiFi code: %(code)s", code=code),
         client_ip=request.remote_addr,
     )
     db.session.commit()

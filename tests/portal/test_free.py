@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hotspot.clock import FrozenClock
 from hotspot.db import transaction
+from hotspot.errors import InvalidInput
 from hotspot.models import LoginTicket, Owner, Voucher
 from hotspot.services.identification import import_registrations
 from hotspot.services.tariffs import add_tariff
@@ -207,3 +208,49 @@ def test_guest_tariff_and_free_access_through_the_api(client, session_factory):
     bad = {"name": "x", "time": "1h", "guest": True, "guest_mode": "weekly"}
     r = client.post("/api/v1/tariffs", headers=auth, json=bad)
     assert r.status_code == 400 and r.get_json()["field"] == "guest_mode"
+
+
+def test_venue_look_terms_languages_and_sms_language(
+    free_app, free_venue, session_factory, outbox
+):
+    owner, router, _ = free_venue
+    with transaction(session_factory) as s:
+        update_settings(
+            s,
+            s.get(Owner, owner.id),
+            {
+                "accent_color": "#AA3300",
+                "welcome_text": "Welcome to Café Aroma!",
+                "terms_text": "Be nice.\nNo torrents.",
+                "terms_required": "on",
+                "languages": "ru,en",
+                "guest_identification": "off",
+            },
+        )
+    client = arrive(free_app, router)
+    page = client.get("/free").get_data(as_text=True)
+    assert "--accent: #aa3300" in page and "Welcome to Café Aroma!" in page
+    assert "No torrents." in page and 'name="accept_terms"' in page
+    assert 'id="lang-ru"' in page and 'id="lang-uz"' not in page
+    # The terms are accepted before access: the server checks it too.
+    status, page = press(client)
+    assert status == 422 and "accept the terms" in page
+    r = client.post("/free", data={"accept_terms": "yes"})
+    assert r.status_code == 200 and logged_in_as(r.get_data(as_text=True))
+    # The SMS code comes in the guest's language.
+    client = arrive(free_app, router)
+    client.get("/login?lang=ru")
+    client.post("/login/phone", data={"phone": "+998 93 555 72 72"})
+    assert read_outbox(outbox)[-1]["text"].startswith("Код WiFi: ")
+
+
+def test_look_settings_are_checked(session_factory):
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        for change, reason in (
+            ({"accent_color": "red;}</style>"}, "accent_color"),
+            ({"languages": "de"}, "languages"),
+            ({"welcome_text": "x" * 501}, "welcome_text"),
+        ):
+            with pytest.raises(InvalidInput, match=reason):
+                update_settings(s, owner, change)
