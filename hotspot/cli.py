@@ -767,6 +767,13 @@ def card() -> None:
 )
 @click.option("--per-page", default=10, show_default=True, type=int)
 @click.option("--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["uz", "uz_Cyrl", "ru", "en"]),
+    default="en",
+    show_default=True,
+    help="The guests' language (HTML sheets).",
+)
 @pass_ctx
 def card_print(
     ctx: Context,
@@ -775,6 +782,7 @@ def card_print(
     fmt: str,
     per_page: int,
     output: str,
+    lang: str,
     as_json: bool,
 ) -> None:
     """Print sheet of a batch: A4, N cards per page, QR codes to the portal."""
@@ -792,6 +800,7 @@ def card_print(
             PinCipher(ctx.settings.pin_key),
             ctx.settings.portal_url,
             per_page,
+            lang,
         )
     _write_private(
         output, render_pdf(sheet) if fmt == "pdf" else render_html(sheet).encode()
