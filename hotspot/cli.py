@@ -917,6 +917,30 @@ def blacklist_remove(
     emit({"unblocked": shown}, as_json, lambda d: f"Unblocked {d['unblocked']}.")
 
 
+@command(owner, "logo")
+@click.argument("name")
+@click.argument("image", type=click.File("rb"), required=False)
+@click.option("--remove", is_flag=True, help="Remove the logo.")
+@pass_ctx
+def owner_logo(
+    ctx: Context, name: str, image: Any, remove: bool, as_json: bool
+) -> None:
+    """Set the venue's logo on the portal (PNG, JPEG, WebP or GIF, at most 512 KB)."""
+    from .clock import utcnow
+    from .db import transaction
+    from .errors import InvalidInput
+    from .services.ads import MAX_LOGO, set_logo
+    from .services.tenancy import get_owner
+
+    if (image is None) == (not remove):
+        raise InvalidInput("give an image file, or --remove")
+    data = None if remove else image.read(MAX_LOGO + 1)
+    with transaction(ctx.session_factory()) as session:
+        logo = set_logo(session, get_owner(session, name), data, utcnow())
+        out = {"owner": name, "logo": logo.content_type if logo else None}
+    emit(out, as_json, lambda d: f"Logo of {name}: {d['logo'] or 'none'}.")
+
+
 # -- ads -------------------------------------------------------------------------
 @main.group()
 def ads() -> None:

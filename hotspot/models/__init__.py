@@ -1,7 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import RadiusSession
-from .ads import AdBanner, AdEvent
+from .ads import AdBanner, AdEvent, VenueLogo
 from .base import Base
 from .identification import (
     DocumentAttempt,
@@ -40,6 +40,7 @@ __all__ = [
     "RadiusSession",
     "Router",
     "Tariff",
+    "VenueLogo",
     "Voucher",
     "VoucherStatus",
 ]

@@ -1,5 +1,6 @@
 """Advertising: an owner's banners shown before access, and what guests did with
-them (insert-only events, aggregated by query: no counter row is locked per view)."""
+them (insert-only events, aggregated by query: no counter row is locked per view);
+the venue's logo, an image checked the same way."""
 
 from __future__ import annotations
 
@@ -63,3 +64,16 @@ class AdEvent(Base):
     kind: Mapped[str] = mapped_column(String(8))
     device: Mapped[str] = mapped_column(String(32))
     at: Mapped[dt.datetime]
+
+
+class VenueLogo(Base):
+    """An owner's logo on the portal (checked and re-encoded like a banner)."""
+
+    __tablename__ = "venue_logos"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("owners.id", ondelete="CASCADE"), primary_key=True
+    )
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    content_type: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[dt.datetime]

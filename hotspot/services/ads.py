@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
 from ..models import LoginTicket, Owner, Router
-from ..models.ads import AdBanner, AdEvent
+from ..models.ads import AdBanner, AdEvent, VenueLogo
 
 #: Largest upload accepted.
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -295,3 +295,28 @@ def ad_stats(
         }
         for r in rows
     ]
+
+
+#: Largest logo accepted.
+MAX_LOGO = 512 * 1024
+
+
+def set_logo(
+    session: Session, owner: Owner, data: bytes | None, now: dt.datetime
+) -> VenueLogo | None:
+    """The venue's logo (checked and re-encoded like a banner); None removes it."""
+    logo = session.get(VenueLogo, owner.id)
+    if data is None:
+        if logo is not None:
+            session.delete(logo)
+            session.flush()
+        return None
+    if len(data) > MAX_LOGO:
+        raise InvalidInput("the logo is too large: at most 512 KB")
+    image, content_type, _, _ = check_image(data)
+    if logo is None:
+        logo = VenueLogo(owner_id=owner.id)
+        session.add(logo)
+    logo.image, logo.content_type, logo.updated_at = image, content_type, now
+    session.flush()
+    return logo

@@ -14,8 +14,8 @@ hot path changes.
 
 ad_banners: an owner's banners (the re-encoded image, the link, dates, weight,
 routers); ad_events: one inserted row per impression or click, the device as a keyed
-hash of its MAC (the portal and the scheduler get DML by default privileges;
-FreeRADIUS nothing).
+hash of its MAC; venue_logos: an owner's logo on the portal (the portal and the
+scheduler get DML by default privileges; FreeRADIUS nothing).
 """
 
 import sqlalchemy as sa
@@ -121,8 +121,24 @@ def _ads() -> None:
     op.create_index("ix_ad_events_banner_at", "ad_events", ["banner_id", "at"])
     op.create_index("ix_ad_events_device", "ad_events", ["router_id", "device", "at"])
 
+    op.create_table(
+        "venue_logos",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("image", sa.LargeBinary(), nullable=False),
+        sa.Column("content_type", sa.String(32), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["owners.id"],
+            name=op.f("fk_venue_logos_owner_id_owners"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("owner_id", name=op.f("pk_venue_logos")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("venue_logos")
     op.drop_table("ad_events")
     op.drop_table("ad_banners")
     op.drop_index("ix_vouchers_guest_reset_at", table_name="vouchers")

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.models import LoginTicket, Router
-from hotspot.models.ads import AdBanner
+from hotspot.models.ads import AdBanner, VenueLogo
 from hotspot.services.ads import ad_wait, device_key, pick_banner, record
 
 from ..extensions import db
@@ -85,6 +85,16 @@ def ad_image(banner_id: int) -> Response:
         abort(404)
     response = Response(banner.image, mimetype=banner.content_type)
     response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/venue/<int:owner_id>/logo")
+def venue_logo(owner_id: int) -> Response:
+    logo = db.session.get(VenueLogo, owner_id)
+    if logo is None:
+        abort(404)
+    response = Response(logo.image, mimetype=logo.content_type)
+    response.headers["Cache-Control"] = "public, max-age=600"
     return response
 
 

@@ -14,7 +14,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from hotspot.models import GuestMode, Router, Tariff
+from hotspot.models import GuestMode, Router, Tariff, VenueLogo
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.guest import (
@@ -53,7 +53,11 @@ def venue_look() -> dict[str, Any]:
     router = _router() if _context() else None
     policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
     offered = policy.languages
+    has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
     return {
+        "logo_url": url_for("guest.venue_logo", owner_id=router.owner_id)
+        if router is not None and has_logo
+        else None,
         "accent": policy.accent_color,
         "welcome": policy.welcome_text,
         "language_links": lambda: [

@@ -36,3 +36,18 @@ def test_banner_uploaded_listed_and_counted(cli, tmp_path):
     assert [b["name"] for b in listed] == ["sale"]
     assert json.loads(cli("ads", "stats", "--owner", name, "--json").stdout) == []
     assert "CTR" in cli("ads", "stats", "--owner", name).stdout
+
+
+def test_owner_logo_set_and_removed(cli, tmp_path):
+    name = f"cafe-{uuid.uuid4().hex[:6]}"
+    cli("owner", "add", name)
+    logo = tmp_path / "logo.webp"
+    out = io.BytesIO()
+    Image.new("RGB", (80, 80), (1, 2, 3)).save(out, "WEBP")
+    logo.write_bytes(out.getvalue())
+    shown = json.loads(cli("owner", "logo", name, str(logo), "--json").stdout)
+    assert shown["logo"] == "image/webp"
+    shown = json.loads(cli("owner", "logo", name, "--remove", "--json").stdout)
+    assert shown["logo"] is None
+    proc = cli("owner", "logo", name, ok=False)
+    assert proc.returncode == 1 and "--remove" in proc.stderr

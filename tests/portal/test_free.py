@@ -254,3 +254,26 @@ def test_look_settings_are_checked(session_factory):
         ):
             with pytest.raises(InvalidInput, match=reason):
                 update_settings(s, owner, change)
+
+
+def test_venue_logo_on_the_guest_pages(free_app, free_venue, session_factory):
+    import io
+
+    from PIL import Image
+
+    from hotspot.services.ads import set_logo
+
+    owner, router, _ = free_venue
+    client = arrive(free_app, router)
+    assert 'id="logo"' not in client.get("/login").get_data(as_text=True)
+    out = io.BytesIO()
+    Image.new("RGBA", (120, 40), (0, 0, 0, 0)).save(out, "PNG")
+    with transaction(session_factory) as s:
+        set_logo(s, s.get(Owner, owner.id), out.getvalue(), START)
+        with pytest.raises(InvalidInput, match="SVG"):
+            set_logo(s, s.get(Owner, owner.id), b"<svg/>", START)
+    page = client.get("/login").get_data(as_text=True)
+    assert f'src="/venue/{owner.id}/logo"' in page
+    assert 'id="logo"' in client.get("/free").get_data(as_text=True)
+    logo = client.get(f"/venue/{owner.id}/logo")
+    assert logo.mimetype == "image/png" and logo.data.startswith(b"\x89PNG")
