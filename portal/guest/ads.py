@@ -129,4 +129,8 @@ def ad_open(banner_id: int) -> Any:
     ):
         text = gettext("The advertiser's page opens once you are online.")
         return render_template("error.html", message=text), 403
+    # Opened once: the next login goes where the guest was going.
+    ctx.pop(CLICKED, None)
+    ctx.pop(TICKET, None)
+    session[CONTEXT_KEY] = ctx
     return redirect(banner.target_url)

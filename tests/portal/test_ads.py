@@ -99,6 +99,8 @@ def test_free_waits_for_the_ad_and_the_link_opens_after_login(
         ticket.used_at = utcnow()
     r = client.get(f"/ad/{banner.id}/open")
     assert r.status_code == 302 and r.location == "https://shop.example/sale"
+    # Once: it does not open again, nor come back on the next login.
+    assert client.get(f"/ad/{banner.id}/open").status_code == 403
     with session_factory() as s:
         kinds = dict(
             s.execute(
