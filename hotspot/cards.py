@@ -21,6 +21,40 @@ class Card:
     pin: str
 
 
+#: The words printed on a card, per guest language (the HTML sheet; the PDF's
+#: built-in fonts have no Cyrillic, so it stays in English).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "card": "Card",
+        "pin": "PIN",
+        "hint": "Join the WiFi, open any page, enter card and PIN, or scan the code.",
+        "cards": "cards",
+    },
+    "ru": {
+        "card": "Карта",
+        "pin": "PIN",
+        "hint": "Подключитесь к WiFi, откройте любую страницу, введите карту и PIN "
+        "или отсканируйте код.",
+        "cards": "карты",
+    },
+    "uz": {
+        "card": "Karta",
+        "pin": "PIN",
+        "hint": "WiFi’ga ulaning, istalgan sahifani oching, karta va PIN’ni kiriting "
+        "yoki kodni skanerlang.",
+        "cards": "kartalar",
+    },
+    "uz_Cyrl": {
+        "card": "Карта",
+        "pin": "PIN",
+        "hint": "WiFi’га уланинг, исталган саҳифани очинг, карта ва PIN’ни киритинг "
+        "ёки кодни сканерланг.",
+        "cards": "карталар",
+    },
+}
+HTML_LANG = {"en": "en", "ru": "ru", "uz": "uz", "uz_Cyrl": "uz-Cyrl"}
+
+
 @dataclass(frozen=True)
 class CardSheet:
     venue: str
@@ -31,6 +65,8 @@ class CardSheet:
     cards: Sequence[Card]
     per_page: int = 10
     price: str = ""
+    #: The guests' language (a key of WORDS).
+    language: str = "en"
 
     def login_link(self, card: Card) -> str:
         return f"{self.portal_url.rstrip('/')}/login?{urlencode({'code': card.code})}"
@@ -77,6 +113,7 @@ body { font-family: DejaVu Sans, Arial, sans-serif; margin: 0; }
 def render_html(sheet: CardSheet) -> str:
     """The print sheet: N cards per A4 page, two columns, cut lines dashed."""
     esc = html.escape
+    words = WORDS.get(sheet.language, WORDS["en"])
     pages = []
     for start in range(0, len(sheet.cards), sheet.per_page):
         cells = []
@@ -89,17 +126,19 @@ def render_html(sheet: CardSheet) -> str:
                 f'<div><div class="venue">{esc(sheet.venue)}</div>'
                 f'<div class="tariff">{esc(sheet.tariff)} — {esc(sheet.summary)}'
                 f"{' · ' + esc(sheet.price) if sheet.price else ''}</div>"
-                f'<div class="label">Card</div><div class="code">{esc(card.code)}</div>'
-                f'<div class="label">PIN</div><div class="pin">{esc(card.pin)}</div>'
-                '<div class="hint">Join the WiFi, open any page, enter card and PIN, '
-                "or scan the code.</div></div>"
+                f'<div class="label">{esc(words["card"])}</div>'
+                f'<div class="code">{esc(card.code)}</div>'
+                f'<div class="label">{esc(words["pin"])}</div>'
+                f'<div class="pin">{esc(card.pin)}</div>'
+                f'<div class="hint">{esc(words["hint"])}</div></div>'
                 f'<div class="qr" title="{esc(sheet.login_link(card))}">{qr}</div>'
                 "</div>"
             )
         pages.append(f'<section class="page">{"".join(cells)}</section>')
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{esc(sheet.venue)} — {esc(sheet.tariff)} cards</title>"
+        f'<!doctype html><html lang="{HTML_LANG.get(sheet.language, "en")}">'
+        '<head><meta charset="utf-8">'
+        f"<title>{esc(sheet.venue)} — {esc(sheet.tariff)} {esc(words['cards'])}</title>"
         f"<style>{_CSS}</style></head><body>{''.join(pages)}</body></html>"
     )
 

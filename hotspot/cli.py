@@ -457,6 +457,20 @@ def tariff() -> None:
     type=int,
     help="Devices online at once per voucher.",
 )
+@click.option(
+    "--guest",
+    is_flag=True,
+    help="A guest tariff: what the portal's Free button gives.",
+)
+@click.option(
+    "--guest-mode",
+    type=click.Choice(["regular", "no-pause"]),
+    help="regular: the allowance once per reset period (default); no-pause: "
+    "sessions of --time each, during the validity.",
+)
+@click.option(
+    "--reset-period", help="Guest tariffs: the allowance returns after, e.g. 1d."
+)
 @pass_ctx
 def tariff_add(
     ctx: Context,
@@ -474,6 +488,9 @@ def tariff_add(
     price_per_minute: str | None,
     currency: str,
     devices: int,
+    guest: bool,
+    guest_mode: str | None,
+    reset_period: str | None,
     as_json: bool,
 ) -> None:
     """Create a tariff."""
@@ -498,9 +515,46 @@ def tariff_add(
             price_per_mb=price_per_mb,
             price_per_minute=price_per_minute,
             max_devices=devices,
+            guest=guest,
+            guest_mode=guest_mode,
+            reset_period=reset_period,
         )
         out = tariff_dict(t)
     emit(out, as_json, lambda d: f"Tariff {d['name']} added (id {d['id']}).")
+
+
+@command(tariff, "set")
+@click.option("--owner", "owner_name", required=True)
+@click.argument("name")
+@click.option("--guest/--no-guest", required=True, help="A guest tariff or not.")
+@click.option("--guest-mode", type=click.Choice(["regular", "no-pause"]))
+@click.option("--reset-period", help="Guest tariffs: the allowance returns after.")
+@pass_ctx
+def tariff_set(
+    ctx: Context,
+    owner_name: str,
+    name: str,
+    guest: bool,
+    guest_mode: str | None,
+    reset_period: str | None,
+    as_json: bool,
+) -> None:
+    """Mark a tariff as guest (with its mode and reset period), or not."""
+    from .db import transaction
+    from .services.tariffs import set_tariff_guest, tariff_dict
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as session:
+        t = set_tariff_guest(
+            session,
+            get_owner(session, owner_name),
+            name,
+            guest,
+            guest_mode,
+            reset_period,
+        )
+        out = tariff_dict(t)
+    emit(out, as_json, lambda d: f"Tariff {d['name']} changed.")
 
 
 @command(tariff, "list")
@@ -751,6 +805,13 @@ def card() -> None:
 )
 @click.option("--per-page", default=10, show_default=True, type=int)
 @click.option("--output", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["uz", "uz_Cyrl", "ru", "en"]),
+    default="en",
+    show_default=True,
+    help="The guests' language (HTML sheets).",
+)
 @pass_ctx
 def card_print(
     ctx: Context,
@@ -759,6 +820,7 @@ def card_print(
     fmt: str,
     per_page: int,
     output: str,
+    lang: str,
     as_json: bool,
 ) -> None:
     """Print sheet of a batch: A4, N cards per page, QR codes to the portal."""
@@ -776,6 +838,7 @@ def card_print(
             PinCipher(ctx.settings.pin_key),
             ctx.settings.portal_url,
             per_page,
+            lang,
         )
     _write_private(
         output, render_pdf(sheet) if fmt == "pdf" else render_html(sheet).encode()
@@ -890,6 +953,153 @@ def blacklist_remove(
         unblock_phone(session, owner_, phone)
     shown = mask(normalise_phone(phone, ("*",)) or "")
     emit({"unblocked": shown}, as_json, lambda d: f"Unblocked {d['unblocked']}.")
+
+
+@command(owner, "logo")
+@click.argument("name")
+@click.argument("image", type=click.File("rb"), required=False)
+@click.option("--remove", is_flag=True, help="Remove the logo.")
+@pass_ctx
+def owner_logo(
+    ctx: Context, name: str, image: Any, remove: bool, as_json: bool
+) -> None:
+    """Set the venue's logo on the portal (PNG, JPEG, WebP or GIF, at most 512 KB)."""
+    from .clock import utcnow
+    from .db import transaction
+    from .errors import InvalidInput
+    from .services.ads import MAX_LOGO, set_logo
+    from .services.tenancy import get_owner
+
+    if (image is None) == (not remove):
+        raise InvalidInput("give an image file, or --remove")
+    data = None if remove else image.read(MAX_LOGO + 1)
+    with transaction(ctx.session_factory()) as session:
+        logo = set_logo(session, get_owner(session, name), data, utcnow())
+        out = {"owner": name, "logo": logo.content_type if logo else None}
+    emit(out, as_json, lambda d: f"Logo of {name}: {d['logo'] or 'none'}.")
+
+
+# -- ads -------------------------------------------------------------------------
+@main.group()
+def ads() -> None:
+    """Ad banners shown before Free access, and their statistics."""
+
+
+@command(ads, "add")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--image",
+    required=True,
+    type=click.File("rb"),
+    help="PNG, JPEG, WebP or GIF, at most 2 MB.",
+)
+@click.option("--link", required=True, help="Opened after login (http or https).")
+@click.option("--from", "starts", type=click.DateTime(), help="Runs from (UTC).")
+@click.option("--until", "ends", type=click.DateTime(), help="Runs until (UTC).")
+@click.option("--weight", default=1, show_default=True, type=int)
+@click.option("--router", "routers", multiple=True, help="NAS-Identifier (repeat).")
+@pass_ctx
+def ads_add(
+    ctx: Context,
+    owner_name: str,
+    name: str,
+    image: Any,
+    link: str,
+    starts: Any,
+    ends: Any,
+    weight: int,
+    routers: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Upload a banner (all the owner's routers unless --router is given)."""
+    import datetime as dt
+
+    from .db import transaction
+    from .services.ads import MAX_UPLOAD, add_banner, banner_dict
+    from .services.tenancy import get_owner
+
+    def utc(when: Any) -> Any:
+        return when.replace(tzinfo=dt.UTC) if when else None
+
+    data = image.read(MAX_UPLOAD + 1)
+    with transaction(ctx.session_factory()) as session:
+        banner = add_banner(
+            session,
+            get_owner(session, owner_name),
+            name,
+            data,
+            link,
+            starts_at=utc(starts),
+            ends_at=utc(ends),
+            weight=weight,
+            routers=routers,
+        )
+        out = banner_dict(banner)
+    emit(out, as_json, lambda d: f"Banner {d['name']} added (id {d['id']}).")
+
+
+@command(ads, "list")
+@click.option("--owner", "owner_name", required=True)
+@pass_ctx
+def ads_list(ctx: Context, owner_name: str, as_json: bool) -> None:
+    """An owner's banners."""
+    from .services.ads import banner_dict, list_banners
+    from .services.tenancy import get_owner
+
+    with ctx.session_factory()() as session:
+        rows = [
+            banner_dict(b)
+            for b in list_banners(session, get_owner(session, owner_name))
+        ]
+    emit(
+        rows,
+        as_json,
+        lambda rs: (
+            "\n".join(
+                f"{r['id']:>5}  {r['name']:<20} weight {r['weight']:<4} "
+                f"{r['target_url']}"
+                for r in rs
+            )
+            or "No banners."
+        ),
+    )
+
+
+@command(ads, "stats")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366))
+@pass_ctx
+def ads_stats(ctx: Context, owner_name: str, days: int, as_json: bool) -> None:
+    """Per banner and day (the venue's time zone): views, unique devices, clicks,
+    click-through rate."""
+    import datetime as dt
+
+    from .clock import utcnow
+    from .services.ads import ad_stats
+    from .services.identification import OwnerPolicy
+    from .services.tenancy import get_owner
+
+    now = utcnow()
+    with ctx.session_factory()() as session:
+        owner_ = get_owner(session, owner_name)
+        zone = OwnerPolicy.of(owner_).timezone
+        rows = ad_stats(session, owner_, now - dt.timedelta(days=days), now, zone)
+    emit(
+        rows,
+        as_json,
+        lambda rs: "\n".join(
+            [
+                f"{'day':<10}  {'banner':<20} {'views':>7} {'devices':>7} "
+                f"{'clicks':>6} {'CTR':>6}"
+            ]
+            + [
+                f"{r['day']:<10}  {r['name']:<20} {r['views']:>7} {r['devices']:>7} "
+                f"{r['clicks']:>6} {r['ctr']:>6.1%}"
+                for r in rs
+            ]
+        ),
+    )
 
 
 def _write_private(path: str, data: bytes) -> None:

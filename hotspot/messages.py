@@ -36,6 +36,12 @@ MESSAGES: dict[str, str] = {
     "document_attempts": "Too many attempts, please try again later.",
     "service_unavailable": "The service is temporarily unavailable, please try again.",
     "bad_request": "The request could not be understood.",
+    "guest_off": "Free access is not offered here.",
+    "identification_required": (
+        "Please identify yourself first, with your phone number or a document."
+    ),
+    "guest_used_up": "Your free access is used up.",
+    "ad_pending": "Please watch the ad first.",
 }
 
 

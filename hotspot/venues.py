@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,30 @@ T = TypeVar("T")
 MAX_CODE_TTL = 600
 #: Never more: an identification lasts at most 24 hours.
 MAX_IDENTIFICATION_HOURS = 24
+#: Where the venues are, unless an owner says otherwise.
+DEFAULT_TIMEZONE = "Asia/Tashkent"
+#: The portal's default colour, and the languages of the guest pages
+#: (portal.i18n.LOCALES).
+DEFAULT_ACCENT = "#0a66c2"
+GUEST_LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
+MAX_WELCOME, MAX_TERMS = 500, 5000
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def is_color(value: object) -> bool:
+    """A colour the portal's style sheet may carry: ``#rrggbb``."""
+    return isinstance(value, str) and bool(_COLOR.match(value))
+
+
+def is_timezone(name: object) -> bool:
+    """An IANA time zone name this system knows (``Asia/Tashkent``)."""
+    if not isinstance(name, str) or not 0 < len(name) <= 64 or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -55,6 +80,21 @@ class OwnerPolicy:
     document_attempts_per_reference: int = 5
     document_attempts_per_ip: int = 20
     document_attempts_per_router: int = 60
+    #: The portal's "Free" button (hotspot.services.guest), with the guest tariff.
+    guest_access: bool = False
+    #: The legal mode: a guest identifies (phone or document) before "Free".
+    guest_identification: bool = True
+    #: Seconds the Free button waits after an ad is shown (hotspot.services.ads).
+    ad_delay: int = 5
+    #: The venue's time zone (IANA name): times shown to guests.
+    timezone: str = DEFAULT_TIMEZONE
+    #: The venue's look on the portal: its colour, a welcome text, terms of use
+    #: (accepted before Free access when ``terms_required``), the languages offered.
+    accent_color: str = DEFAULT_ACCENT
+    welcome_text: str = ""
+    terms_text: str = ""
+    terms_required: bool = False
+    languages: tuple[str, ...] = GUEST_LANGUAGES
 
     @classmethod
     def of(cls, owner: Owner) -> OwnerPolicy:
@@ -91,7 +131,21 @@ class OwnerPolicy:
             ),
             document_attempts_per_ip=max(int(p.document_attempts_per_ip), 1),
             document_attempts_per_router=max(int(p.document_attempts_per_router), 1),
+            guest_access=p.guest_access is True,
+            guest_identification=p.guest_identification is not False,
+            ad_delay=min(max(int(p.ad_delay), 0), 120),
+            timezone=p.timezone if is_timezone(p.timezone) else DEFAULT_TIMEZONE,
+            accent_color=p.accent_color if is_color(p.accent_color) else DEFAULT_ACCENT,
+            welcome_text=str(p.welcome_text)[:MAX_WELCOME],
+            terms_text=str(p.terms_text)[:MAX_TERMS],
+            terms_required=p.terms_required is True and bool(p.terms_text),
+            languages=tuple(x for x in p.languages if x in GUEST_LANGUAGES)
+            or GUEST_LANGUAGES,
         )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 def sms_gateways(owner: Owner | None, chain: Sequence[T]) -> list[T]:
@@ -157,6 +211,45 @@ def _pattern(value: Any) -> str:
     return value
 
 
+def _switch(value: Any) -> bool:
+    """on or off"""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("on", "yes", "true", "1"):
+            return True
+        if word in ("off", "no", "false", "0"):
+            return False
+    raise ValueError
+
+
+def _timezone(value: Any) -> str:
+    """a time zone name like Asia/Tashkent"""
+    if isinstance(value, str) and is_timezone(value.strip()):
+        return value.strip()
+    raise ValueError
+
+
+def _color(value: Any) -> str:
+    """a colour like #0a66c2"""
+    if isinstance(value, str) and is_color(value.strip()):
+        return value.strip().lower()
+    raise ValueError
+
+
+def _text(limit: int) -> Parser:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            raise ValueError
+        if any(not c.isprintable() and c not in "\n\t" for c in value):
+            raise ValueError
+        return value.strip()
+
+    parse.__doc__ = f"a text of at most {limit} characters"
+    return parse
+
+
 _REGION = re.compile(r"^(\*|[A-Z]{2})$")
 
 #: What an owner may set, with the bounds the law and the product allow (the same
@@ -208,6 +301,23 @@ SETTINGS: tuple[Setting, ...] = (
         "hours an identification lasts",
         _whole(1, MAX_IDENTIFICATION_HOURS),
     ),
+    Setting("guest_access", "the portal's Free button (with guest_tariff)", _switch),
+    Setting(
+        "guest_identification",
+        "guests identify (phone or document) before Free access",
+        _switch,
+    ),
+    Setting("ad_delay", "seconds an ad is shown before Free access", _whole(0, 120)),
+    Setting("accent_color", "the portal's colour", _color),
+    Setting("welcome_text", "a welcome shown to guests", _text(MAX_WELCOME)),
+    Setting("terms_text", "the terms of use shown to guests", _text(MAX_TERMS)),
+    Setting("terms_required", "guests accept the terms before Free access", _switch),
+    Setting(
+        "languages",
+        "the languages the portal offers",
+        _names(lambda x: x in GUEST_LANGUAGES, "uz, uz_Cyrl, ru and/or en", False),
+    ),
+    Setting("timezone", "the venue's time zone, for times shown to guests", _timezone),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 #: Settings stored outside owners.policy.
@@ -284,9 +394,24 @@ def update_settings(
         if not isinstance(name, str) or not 0 < len(name.strip()) <= 200:
             raise InvalidInput("display_name: expected 1 to 200 characters")
         owner.display_name = name.strip()
+    _check_guest_access(session, owner, policy)
     owner.policy = policy
     session.flush()
     return venue_settings(session, owner)
+
+
+def _check_guest_access(session: Session, owner: Owner, policy: dict[str, Any]) -> None:
+    """Free access needs a guest tariff (``hotspot tariff add --guest``)."""
+    if policy.get("guest_access") is not True:
+        return
+    tariff = (
+        session.get(Tariff, owner.guest_tariff_id) if owner.guest_tariff_id else None
+    )
+    if tariff is None or not tariff.guest or tariff.archived:
+        raise InvalidInput(
+            "guest_access: set guest_tariff to a guest tariff first "
+            "(hotspot tariff add ... --guest)"
+        )
 
 
 def _set_gateways(

@@ -75,10 +75,12 @@ def create_app(
     csrf.init_app(app)
     i18n.init_app(app)
 
+    from .guest import free as _free  # noqa: F401 - registers the Free tab
     from .guest.routes import bp as guest_bp
 
     app.register_blueprint(guest_bp)
 
+    from .api import ads as _ads  # noqa: F401 - registers /api/v1/ads
     from .api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)

@@ -205,6 +205,12 @@ MESSAGES: dict[str, LazyString] = {
         "The service is temporarily unavailable, please try again."
     ),
     "bad_request": lazy_gettext("The request could not be understood."),
+    "guest_off": lazy_gettext("Free access is not offered here."),
+    "identification_required": lazy_gettext(
+        "Please identify yourself first, with your phone number or a document."
+    ),
+    "guest_used_up": lazy_gettext("Your free access is used up."),
+    "ad_pending": lazy_gettext("Please watch the ad first."),
 }
 
 

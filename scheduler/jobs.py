@@ -17,6 +17,7 @@ from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.flows import drop_expired_partitions, ensure_partitions
+from hotspot.services.guest import purge_guest_vouchers, reset_guest_usage
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
 from hotspot.services.vouchers import mark_expired_vouchers
@@ -79,6 +80,9 @@ JOBS: tuple[Job, ...] = (
         seconds=600,
     ),
     Job("flow-partitions", flow_partitions, seconds=3600),
+    # Guests get their allowance back within a minute of their period's end.
+    Job("reset-guest-usage", in_one_transaction(reset_guest_usage), seconds=60),
+    Job("purge-guest-vouchers", in_one_transaction(purge_guest_vouchers), seconds=3600),
 )
 
 

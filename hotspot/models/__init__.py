@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import AccountingDeadLetter, RadiusSession
+from .ads import AdBanner, AdEvent, VenueLogo
 from .audit import AuditEntry
 from .base import Base
 from .identification import (
@@ -12,17 +13,20 @@ from .identification import (
 )
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
-from .tariffs import Tariff, TariffKind, ValidityFrom
+from .tariffs import GuestMode, Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
 from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
     "AccountingDeadLetter",
+    "AdBanner",
+    "AdEvent",
     "ApiToken",
     "AuditEntry",
     "AuthFailure",
     "DocumentAttempt",
+    "GuestMode",
     "TariffKind",
     "ValidityFrom",
     "VoucherBatch",
@@ -39,6 +43,7 @@ __all__ = [
     "RadiusSession",
     "Router",
     "Tariff",
+    "VenueLogo",
     "Voucher",
     "VoucherStatus",
 ]

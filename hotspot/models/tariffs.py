@@ -20,6 +20,14 @@ class TariffKind(enum.StrEnum):
     METERED = "metered"
 
 
+class GuestMode(enum.StrEnum):
+    #: The tariff's time/data once per reset period ("half an hour once a day").
+    REGULAR = "regular"
+    #: Every login gets a session of the tariff's time, during the whole validity
+    #: ("watch an ad every N minutes").
+    NO_PAUSE = "no_pause"
+
+
 class ValidityFrom(enum.StrEnum):
     FIRST_USE = "first_use"
     CREATION = "creation"
@@ -54,3 +62,10 @@ class Tariff(CreatedAt, Base):
     max_devices: Mapped[int] = mapped_column(default=1)
     #: Archived tariffs sell no new vouchers; sold ones keep their snapshot.
     archived: Mapped[bool] = mapped_column(default=False)
+    #: A guest tariff: the portal's "Free" button gives personal guest vouchers of
+    #: it (hotspot.services.guest); the scheduler resets and deletes them.
+    guest: Mapped[bool] = mapped_column(default=False, server_default="false")
+    #: GuestMode (guest tariffs only).
+    guest_mode: Mapped[str | None] = mapped_column(String(16))
+    #: Seconds after a guest's first login of a period until the allowance returns.
+    reset_period: Mapped[int | None]

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CreatedAt
@@ -65,6 +65,20 @@ class AuthFailure(Base):
 
 class Voucher(CreatedAt, Base):
     __tablename__ = "vouchers"
+    __table_args__ = (
+        Index(
+            "uq_vouchers_guest_identity",
+            "tariff_id",
+            "guest_identity",
+            unique=True,
+            postgresql_where=text("guest_identity IS NOT NULL"),
+        ),
+        Index(
+            "ix_vouchers_guest_reset_at",
+            "guest_reset_at",
+            postgresql_where=text("guest_reset_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(
@@ -108,5 +122,12 @@ class Voucher(CreatedAt, Base):
     last_auth_failure_at: Mapped[dt.datetime | None]
     ticket_until: Mapped[dt.datetime | None]
     last_acct_at: Mapped[dt.datetime | None]
+
+    #: A personal guest voucher: whom its allowance belongs to ("sms:998901234567",
+    #: "hotel:hotel-12", "mac:AA:BB:..."); one per guest tariff and identity.
+    guest_identity: Mapped[str | None] = mapped_column(String(120))
+    #: When the guest's usage resets (the end of the period that began with the
+    #: first login since the last reset); None: no period running.
+    guest_reset_at: Mapped[dt.datetime | None]
 
     tariff: Mapped[Tariff | None] = relationship()

@@ -258,7 +258,7 @@ def verify_code(
     code: str,
     mac: str,
     now: dt.datetime,
-) -> PortalLogin | Reject:
+) -> PortalLogin | Reject | Identified:
     """Check a code; on success identify the device for 24 hours and issue a ticket."""
     owner = router.owner
     policy = OwnerPolicy.of(owner)
@@ -322,14 +322,27 @@ def _identify(
     return ident
 
 
+@dataclass(frozen=True)
+class Identified:
+    """The guest is identified; Free access is next (hotspot.services.guest)."""
+
+    subject: str
+
+
 def _login(
     session: Session,
     settings: Settings,
     router: Router,
     ident: Identification,
     now: dt.datetime,
-) -> PortalLogin | Reject:
-    """Issue a ticket for an identified device, checked by the same policy as RADIUS."""
+) -> PortalLogin | Reject | Identified:
+    """Issue a ticket for an identified device, checked by the same policy as RADIUS.
+    Where Free access is on, the identified guest presses "Free" next instead
+    (:class:`Identified`): the allowance follows the identity."""
+    from .guest import guest_offer
+
+    if guest_offer(session, router.owner) is not None:
+        return Identified(ident.subject)
     ticket, password = issue_ticket(
         session, settings, router, ident.subject, ident.mac, ident.method, now
     )
@@ -381,7 +394,7 @@ def identify_by_document(
     mac: str,
     now: dt.datetime,
     client_ip: str | None = None,
-) -> PortalLogin | Reject:
+) -> PortalLogin | Reject | Identified:
     """A hotel guest (room + surname) or a traveller (ticket + surname) matched
     against the registrations the venue imported. Misses are counted: a surname
     is guessed no faster than a code is."""

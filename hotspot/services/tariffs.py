@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, InvalidInput, NotFound
-from ..models import Owner, Tariff
+from ..models import GuestMode, Owner, Tariff
 from ..policy import MAX_DEVICES
 from ..units import UnitError, parse_duration, parse_rate_limit, parse_size
 
@@ -33,11 +33,15 @@ def add_tariff(
     price_per_mb: Decimal | int | str | None = None,
     price_per_minute: Decimal | int | str | None = None,
     max_devices: int = 1,
+    guest: bool = False,
+    guest_mode: str | None = None,
+    reset_period: str | None = None,
 ) -> Tariff:
     """Create a tariff from operator-typed limits (``90m``, ``500MB``, ``2M/4M``).
 
     ``kind``: free, prepaid (a fixed package at ``price``) or metered (``price_per_mb``
-    and/or ``price_per_minute`` charged against a card's face value)."""
+    and/or ``price_per_minute`` charged against a card's face value). ``guest``:
+    the portal's "Free" button gives it (see :func:`guest_fields`)."""
     if not name or len(name) > 64:
         raise InvalidInput("tariff name: 1 to 64 characters")
     if kind not in ("free", "prepaid", "metered"):
@@ -85,11 +89,73 @@ def add_tariff(
     ):
         if limit is not None and limit > top:
             raise InvalidInput("a limit is too large")
+    _apply_guest(tariff, guest, guest_mode, reset_period)
     if session.scalar(
         select(Tariff.id).where(Tariff.owner_id == owner.id, Tariff.name == name)
     ):
         raise AlreadyExists(f"tariff {name!r} exists for {owner.name}")
     session.add(tariff)
+    session.flush()
+    return tariff
+
+
+def guest_fields(
+    guest: bool, guest_mode: str | None, reset_period: str | None
+) -> tuple[bool, str | None, int | None]:
+    """(guest, mode, reset period in seconds) checked: a guest tariff is regular
+    (default) or no_pause; regular needs a reset period (an hour, a day, a year)."""
+    if not guest:
+        if guest_mode or reset_period:
+            raise InvalidInput("guest mode and reset period are for guest tariffs")
+        return False, None, None
+    mode = (guest_mode or GuestMode.REGULAR.value).replace("-", "_")
+    if mode not in (GuestMode.REGULAR, GuestMode.NO_PAUSE):
+        raise InvalidInput("guest mode: regular or no-pause")
+    period = None
+    if reset_period:
+        try:
+            period = parse_duration(reset_period)
+        except UnitError as exc:
+            raise InvalidInput(f"reset period: {exc}") from exc
+        if not 60 <= period <= _MAX_SECONDS:
+            raise InvalidInput("reset period: from 1 minute to 68 years")
+    if mode == GuestMode.REGULAR and period is None:
+        raise InvalidInput("a regular guest tariff needs a reset period, e.g. 1d")
+    return True, mode, period
+
+
+def _apply_guest(
+    tariff: Tariff, guest: bool, guest_mode: str | None, reset_period: str | None
+) -> None:
+    tariff.guest, tariff.guest_mode, tariff.reset_period = guest_fields(
+        guest, guest_mode, reset_period
+    )
+    if not tariff.guest:
+        return
+    if tariff.kind == "metered":
+        raise InvalidInput("a guest tariff cannot be metered")
+    if tariff.guest_mode == GuestMode.NO_PAUSE and not tariff.time_limit:
+        raise InvalidInput(
+            "a no-pause guest tariff needs a time: the length of each session"
+        )
+    if tariff.guest_mode == GuestMode.REGULAR and not (
+        tariff.time_limit or tariff.data_limit
+    ):
+        raise InvalidInput("a regular guest tariff needs a time or a data limit")
+
+
+def set_tariff_guest(
+    session: Session,
+    owner: Owner,
+    name: str,
+    guest: bool,
+    guest_mode: str | None = None,
+    reset_period: str | None = None,
+) -> Tariff:
+    """Mark a tariff as guest (with its mode and reset period) or not. Guest
+    vouchers already made keep their snapshot of the limits."""
+    tariff = get_tariff(session, owner, name)
+    _apply_guest(tariff, guest, guest_mode, reset_period)
     session.flush()
     return tariff
 
@@ -114,6 +180,9 @@ def tariff_dict(t: Tariff) -> dict[str, object]:
         "currency": t.currency,
         "max_devices": t.max_devices,
         "archived": t.archived,
+        "guest": t.guest,
+        "guest_mode": t.guest_mode,
+        "reset_period": t.reset_period,
     }
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..cards import Card, CardSheet, tariff_summary
+from ..cards import WORDS, Card, CardSheet, tariff_summary
 from ..crypto import DIGITS, SAFE_ALNUM, PinCipher, random_string
 from ..db import affected
 from ..errors import InvalidInput, NotFound
@@ -271,8 +271,12 @@ def batch_sheet(
     cipher: PinCipher,
     portal_url: str,
     per_page: int = 10,
+    language: str = "en",
 ) -> CardSheet:
-    """What the print sheet (HTML or PDF) of a batch shows."""
+    """What the print sheet (HTML or PDF) of a batch shows, in the guests'
+    ``language`` (hotspot.cards.WORDS)."""
+    if language not in WORDS:
+        raise InvalidInput(f"language: one of {', '.join(WORDS)}")
     batch = get_batch(session, owner, batch_id)
     tariff = session.get(Tariff, batch.tariff_id) if batch.tariff_id else None
     vouchers = list_vouchers(session, owner, batch_id=batch.id, limit=10000)
@@ -294,6 +298,7 @@ def batch_sheet(
         cards=[Card(v.code, cipher.decrypt(v.pin_encrypted) or "") for v in vouchers],
         per_page=per_page,
         price=price,
+        language=language,
     )
 
 

@@ -209,6 +209,7 @@ def batch_cards(batch_id: int, fmt: str) -> Any:
         _cipher(),
         current_app.config["HOTSPOT_SETTINGS"].portal_url,
         per_page,
+        request.args.get("lang", "en"),
     )
     if fmt == "pdf":
         return Response(

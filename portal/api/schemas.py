@@ -51,6 +51,9 @@ class TariffIn(Body):
     price_per_mb: Amount | None = None
     price_per_minute: Amount | None = None
     max_devices: Annotated[StrictInt, Field(ge=1, le=16)] = 1
+    guest: StrictBool = False
+    guest_mode: Literal["regular", "no_pause", "no-pause"] | None = None
+    reset_period: Unit | None = None
 
 
 class VouchersIn(Body):

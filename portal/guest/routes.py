@@ -36,7 +36,9 @@ from hotspot.models import Router
 from hotspot.phones import display_masked
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin, normalise_mac, voucher_login
+from hotspot.services.guest import guest_offer
 from hotspot.services.identification import (
+    Identified,
     challenge_phone,
     identify_by_document,
     request_code,
@@ -212,6 +214,7 @@ def _render_login(
         documents=policy.documents,
         error=error,
         router=router,
+        free_access=bool(router and guest_offer(db.session, router.owner)),
         venue=router.owner.display_name if router else None,
     )
 
@@ -240,8 +243,12 @@ def voucher() -> Any:
     return _finish(result, ctx, lambda err: _render_login(form, error=err))
 
 
-def _finish(result: PortalLogin | Reject, ctx: dict[str, str], on_error: Any) -> Any:
+def _finish(
+    result: PortalLogin | Reject | Identified, ctx: dict[str, str], on_error: Any
+) -> Any:
     """Log in, or explain (the request's commit keeps attempt counters)."""
+    if isinstance(result, Identified):
+        return redirect(url_for("guest.free"))
     if isinstance(result, Reject):
         return on_error(message_text(result.reason)), 422
     return _router_login(result.username, result.password, ctx)
@@ -269,6 +276,8 @@ def _send_code(
         ctx["mac"],
         _now(),
         sms_sender(current_app),
+        # The SMS in the guest's language.
+        otp_text=lambda code: gettext("WiFi code: %(code)s", code=code),
         client_ip=request.remote_addr,
     )
     if isinstance(result, Reject):
@@ -315,6 +324,8 @@ def code() -> Any:
             )
             if isinstance(result, PortalLogin):
                 return _router_login(result.username, result.password, ctx)
+            if isinstance(result, Identified):
+                return redirect(url_for("guest.free"))
             error = message_text(result.reason)
         else:
             error = message_text("code_wrong")

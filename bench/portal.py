@@ -1,0 +1,271 @@
+"""``python -m bench.portal``: the guest pages every guest of a busy venue hits at
+once — the landing page (the router's login page posted to the portal), the ad page
+(the Free tab with a banner) and the Free login — against a bare Flask page served
+the same way (waitress, 8 threads, its own process), at 64 concurrent clients; and
+the rate of ad impression inserts (one row and one commit each, as the portal does).
+
+Targets (the issue): each page >= 0.5x the bare page's throughput with p99 <= 50 ms;
+impressions >= 5,000/s. Everything runs on 127.0.0.1 in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+CLIENTS = 64
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+_SERVE = """
+import os, sys
+from waitress import serve
+if sys.argv[1] == "bare":
+    from flask import Flask
+    app = Flask("bare")
+    app.add_url_rule("/", "bare", lambda: "<!doctype html><p>WiFi</p>")
+else:
+    from portal import create_app
+    app = create_app()
+serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=8, _quiet=True)
+"""
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 200), (250, 160, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+def seed(url: str) -> dict[str, str]:
+    """A venue with Free access, a banner (no delay), its router at 127.0.0.1."""
+    from sqlalchemy.orm import sessionmaker
+
+    from hotspot.db import make_engine, transaction
+    from hotspot.services.ads import add_banner
+    from hotspot.services.tariffs import add_tariff
+    from hotspot.services.tenancy import add_owner, add_router
+    from hotspot.venues import update_settings
+
+    engine = make_engine(url)
+    with transaction(sessionmaker(engine)) as s:
+        owner = add_owner(s, "bench-cafe")
+        router = add_router(s, owner, "bench-r1", "127.0.0.1", "bench-router-secret-1")
+        tariff = add_tariff(
+            s, owner, "free", time="30m", guest=True, guest_mode="no-pause"
+        )
+        update_settings(
+            s,
+            owner,
+            {"guest_tariff": tariff.name, "guest_access": "on",
+             "guest_identification": "off", "ad_delay": "0"},
+        )  # fmt: skip
+        add_banner(s, owner, "sale", _png(), "https://shop.example/")
+        nas = router.nas_identifier
+    engine.dispose()
+    return {"nas": nas}
+
+
+class Client:
+    """One guest's browser: keep-alive, its own cookie and MAC."""
+
+    def __init__(self, port: int, n: int, nas: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.cookie = ""
+        self.mac = f"02:BE:00:00:{n // 256:02X}:{n % 256:02X}"
+        self.nas = nas
+
+    def request(
+        self, method: str, path: str, body: dict[str, str] | None = None
+    ) -> str:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        data = urlencode(body) if body is not None else None
+        if data is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, data, headers)
+        response = self.conn.getresponse()
+        text = response.read().decode()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status}")
+        return text
+
+    def landing(self) -> str:
+        return self.request("POST", "/login", {
+            "mac": self.mac, "ip": "10.5.50.9", "link-login-only": "http://10.5.50.1/login",
+            "link-orig": "http://example.com/", "chap-id": "", "chap-challenge": "",
+            "identity": self.nas, "error": ""})  # fmt: skip
+
+
+def measure(clients: list[Client], step: object, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def run(c: Client) -> None:
+        mine = []
+        while time.monotonic() < stop:
+            t = time.perf_counter()
+            step(c)  # type: ignore[operator]
+            mine.append(time.perf_counter() - t)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+    }
+
+
+def free_login(c: Client) -> None:
+    page = c.request("GET", "/free")
+    token = _CSRF.search(page)
+    assert token, "no CSRF token on the Free page"
+    c.request("POST", "/free", {"csrf_token": token.group(1)})
+
+
+def impressions(url: str, seconds: float, threads: int = 8) -> float:
+    """Impressions a second, each one insert and one commit, from ``threads``."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from hotspot.db import make_engine
+    from hotspot.models import Router
+    from hotspot.models.ads import AdBanner
+    from hotspot.services.ads import record
+
+    engine = make_engine(url, pool_size=threads)
+    with Session(engine) as s:
+        router, banner = s.scalar(select(Router)), s.scalar(select(AdBanner.id))
+    done = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def run(i: int) -> None:
+        import datetime as dt
+
+        with Session(engine) as s:
+            r = s.merge(router)
+            while time.monotonic() < stop:
+                record(
+                    s,
+                    banner,
+                    r,
+                    f"{i:02d}{done[i]:030d}",
+                    "view",
+                    dt.datetime.now(dt.UTC),
+                )
+                s.commit()
+                done[i] += 1
+
+    start = time.monotonic()
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    engine.dispose()
+    return sum(done) / (time.monotonic() - start)
+
+
+def serve(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE, kind, str(port)], env=env)
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request(
+                "GET", "/healthz"
+            )
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    args = parser.parse_args()
+
+    from alembic import command
+    from hotspot.devstack.postgres import PostgresCluster, free_port
+
+    from hotspot.cli import alembic_config
+    from hotspot.crypto import new_fernet_key
+
+    work = Path(tempfile.mkdtemp(prefix="hotspot-bench-portal-"))
+    work.chmod(0o755)
+    cluster = PostgresCluster(work / "pgdata", free_port())
+    cluster.init()
+    cluster.start()
+    procs = []
+    try:
+        url = cluster.ensure_owned_database("bench_portal")
+        command.upgrade(alembic_config(url), "head")
+        nas = seed(url)["nas"]
+        env = dict(
+            os.environ,
+            HOTSPOT_DATABASE_URL=url,
+            HOTSPOT_SECRET_KEY="bench-" + os.urandom(8).hex(),
+            HOTSPOT_PIN_KEY=new_fernet_key(),
+        )
+        bare_port, portal_port = free_port(), free_port()
+        procs = [serve("bare", bare_port, env), serve("portal", portal_port, env)]
+        results = {}
+        bare = [Client(bare_port, n, nas) for n in range(args.clients)]
+        results["bare Flask page"] = measure(
+            bare, lambda c: c.request("GET", "/"), args.duration
+        )
+        guests = [Client(portal_port, n, nas) for n in range(args.clients)]
+        for c in guests:
+            c.landing()
+        results["landing (router's login page)"] = measure(
+            guests, Client.landing, args.duration
+        )
+        results["ad page (Free tab, banner)"] = measure(
+            guests, lambda c: c.request("GET", "/free"), args.duration
+        )
+        results["Free login (page + POST)"] = measure(guests, free_login, args.duration)
+        base = results["bare Flask page"]["rps"]
+        print(f"{'':34} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}")
+        for name, r in results.items():
+            print(
+                f"{name:34} {r['rps']:8.0f} {r['rps'] / base:6.2f} "
+                f"{r['p50']:7.1f} {r['p99']:7.1f}"
+            )
+        print(
+            f"ad impressions: {impressions(url, args.duration):.0f}/s "
+            "(one insert and one commit each)"
+        )
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        cluster.stop(mode="immediate")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""The "Free" tab: the guest tariff's terms and the button (hotspot.services.guest).
+
+Registered on the guest blueprint. Where the venue requires identification the guest
+identifies first (the phone and document forms of the login page), then presses
+"Free"; the device is logged in through a one-time ticket like every portal login.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+
+from hotspot.models import GuestMode, Router, Tariff, VenueLogo
+from hotspot.policy import Reject
+from hotspot.services.access import PortalLogin
+from hotspot.services.guest import (
+    AdPending,
+    GuestOffer,
+    UsedUp,
+    free_login,
+    guest_identity,
+    guest_offer,
+)
+from hotspot.units import format_duration, format_size
+from hotspot.venues import OwnerPolicy
+
+from ..extensions import db
+from ..i18n import language_links, message_text
+from .ads import ShownAd, ad_for, after_login
+from .forms import DocumentForm, PhoneForm
+from .routes import (
+    _context,
+    _not_from_a_router,
+    _now,
+    _router,
+    _router_login,
+    _settings,
+    bp,
+)
+
+
+class FreeForm(FlaskForm):
+    """Only the CSRF token (and the terms' box where the venue asks for it)."""
+
+
+@bp.context_processor
+def venue_look() -> dict[str, Any]:
+    """The venue's colour, welcome text and languages on every guest page."""
+    router = _router() if _context() else None
+    policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
+    offered = policy.languages
+    has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
+    return {
+        "logo_url": url_for("guest.venue_logo", owner_id=router.owner_id)
+        if router is not None and has_logo
+        else None,
+        "accent": policy.accent_color,
+        "welcome": policy.welcome_text,
+        "language_links": lambda: [
+            link for link in language_links() if link.code in offered
+        ],
+    }
+
+
+def comes_back(
+    back_at: dt.datetime | None, policy: OwnerPolicy, now: dt.datetime
+) -> str:
+    """When the allowance returns, in the venue's time zone: HH:MM, with the date
+    when it is not today there."""
+    if back_at is None:
+        return ""
+    local, today = back_at.astimezone(policy.zone), now.astimezone(policy.zone)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d.%m.%Y %H:%M")
+
+
+def terms(tariff: Tariff) -> list[tuple[str, str]]:
+    """The guest tariff's terms, as (what, how much) lines."""
+    lines = []
+    if tariff.time_limit:
+        lines.append((gettext("Time"), format_duration(tariff.time_limit)))
+    if tariff.data_limit:
+        lines.append((gettext("Data"), format_size(tariff.data_limit)))
+    if tariff.rate_limit:
+        lines.append((gettext("Speed"), tariff.rate_limit.split(" ")[0]))
+    if tariff.guest_mode == GuestMode.REGULAR and tariff.reset_period:
+        lines.append((gettext("Again after"), format_duration(tariff.reset_period)))
+    return lines
+
+
+def _render(
+    offer: GuestOffer,
+    identified: bool,
+    error: str | None = None,
+    ad: ShownAd | None = None,
+) -> Any:
+    router = _router()
+    policy = offer.policy
+    page = render_template(
+        "guest/free.html",
+        form=FreeForm(),
+        phone_form=PhoneForm(),
+        document_form=DocumentForm(),
+        documents=policy.documents,
+        terms=terms(offer.tariff),
+        no_pause=offer.tariff.guest_mode == GuestMode.NO_PAUSE,
+        terms_text=policy.terms_text,
+        terms_required=policy.terms_required,
+        session_time=format_duration(offer.tariff.time_limit or 0),
+        identified=identified,
+        error=error,
+        ad=ad,
+        clicked=bool(request.args.get("clicked")),
+        venue=router.owner.display_name if router else None,
+    )
+    return (page, 422) if error else page
+
+
+def _offer() -> tuple[Router | None, GuestOffer | None]:
+    """This browser's router (None: not through a known router) and its offer."""
+    router = _router()
+    if not _context() or router is None:
+        return None, None
+    return router, guest_offer(db.session, router.owner)
+
+
+@bp.get("/free")
+def free() -> Any:
+    router, offer = _offer()
+    if router is None:
+        return _not_from_a_router()
+    if offer is None:
+        return redirect(url_for("guest.login"))
+    mac = (_context() or {})["mac"]
+    required = offer.policy.guest_identification
+    identity = guest_identity(db.session, router.owner_id, mac, _now(), required)
+    if identity is None:
+        return _render(offer, False)
+    return _render(offer, True, ad=ad_for(router, mac, offer.policy.ad_delay))
+
+
+@bp.post("/free")
+def free_press() -> Any:
+    router, offer = _offer()
+    if router is None:
+        return _not_from_a_router()
+    if offer is None:
+        return redirect(url_for("guest.login"))
+    if not FreeForm().validate_on_submit():
+        return _render(offer, True, message_text("bad_request"))
+    if offer.policy.terms_required and request.form.get("accept_terms") != "yes":
+        return _render(offer, True, gettext("Please accept the terms of use."))
+    ctx = _context() or {}
+    result = free_login(db.session, _settings(), router, ctx["mac"], _now())
+    db.session.commit()
+    if isinstance(result, PortalLogin):
+        ctx = after_login(result.ticket, ctx)
+        return _router_login(result.username, result.password, ctx)
+    if isinstance(result, AdPending):
+        ad = ad_for(router, ctx["mac"], offer.policy.ad_delay)
+        return _render(offer, True, _why(result, offer), ad)
+    identified = result.reason != "identification_required"
+    return _render(offer, identified, _why(result, offer))
+
+
+def _why(result: Reject, offer: GuestOffer) -> str:
+    if isinstance(result, AdPending) and result.seconds > 0:
+        return gettext("Please wait %(seconds)s more seconds.", seconds=result.seconds)
+    if isinstance(result, UsedUp) and result.back_at is not None:
+        return gettext(
+            "Your free access is used up, it comes back at %(time)s.",
+            time=comes_back(result.back_at, offer.policy, _now()),
+        )
+    return message_text(result.reason)
