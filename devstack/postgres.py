@@ -37,8 +37,11 @@ FOR r IN SELECT c.oid::regclass AS name FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
      AND c.relowner <> '{owner}'::regrole
-     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                       AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+     -- A sequence owned by a column follows its table (and cannot be given
+     -- away alone); partitions are tables of their own and must be given too.
+     AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                AND d.deptype IN ('a', 'i')))
 LOOP EXECUTE format('ALTER TABLE %s OWNER TO {owner}', r.name); END LOOP;
 FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
     JOIN pg_namespace n ON n.oid = p.pronamespace

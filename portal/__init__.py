@@ -11,7 +11,7 @@ from flask import Flask, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from hotspot.clock import Clock, SystemClock
@@ -92,10 +92,13 @@ def create_app(
         """The one transaction boundary of the portal: what a view did is committed
         once it has answered, a refusal too (attempt counters and the SMS history
         are kept); a failure (5xx) rolls it back. Views only flush."""
-        if response.status_code >= 500:
+        if response.status_code < 500:
+            db.session.commit()  # a failure here becomes the 500 answer below
+            return response
+        try:
             db.session.rollback()
-        else:
-            db.session.commit()
+        except SQLAlchemyError:
+            pass  # the database is gone (an outage): nothing to keep anyway
         return response
 
     @app.after_request

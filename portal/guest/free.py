@@ -13,6 +13,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 
 from hotspot.models import GuestMode, Router, Tariff, VenueLogo
 from hotspot.policy import Reject
@@ -49,11 +50,15 @@ class FreeForm(FlaskForm):
 
 @bp.context_processor
 def venue_look() -> dict[str, Any]:
-    """The venue's colour, welcome text and languages on every guest page."""
-    router = _router() if _context() else None
-    policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
+    """The venue's colour, welcome text and languages on every guest page; the
+    defaults while the database cannot say (the error page of an outage)."""
+    try:
+        router = _router() if _context() else None
+        policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
+        has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
+    except SQLAlchemyError:
+        router, policy, has_logo = None, OwnerPolicy(), False
     offered = policy.languages
-    has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
     return {
         "logo_url": url_for("guest.venue_logo", owner_id=router.owner_id)
         if router is not None and has_logo
