@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -136,7 +137,23 @@ SETTINGS: tuple[Setting, ...] = (
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 #: Settings stored outside owners.policy.
-OTHER = ("guest_tariff", "display_name", "sms_providers")
+OTHER = ("guest_tariff", "display_name", "sms_providers", "timezone")
+#: The time zone of a venue's statistics when the owner has set none.
+DEFAULT_TIMEZONE = "Asia/Tashkent"
+
+
+def owner_timezone(owner: Owner) -> str:
+    """The IANA time zone the owner's statistics are shown in."""
+    zone = (owner.policy or {}).get("timezone")
+    return zone if isinstance(zone, str) and _is_zone(zone) else DEFAULT_TIMEZONE
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    return "/" in name or name == "UTC"
 
 
 def venue_settings(session: Session, owner: Owner) -> dict[str, Any]:
@@ -152,6 +169,7 @@ def venue_settings(session: Session, owner: Owner) -> dict[str, Any]:
     )
     values["guest_tariff"] = guest.name if guest else None
     values["display_name"] = owner.display_name
+    values["timezone"] = owner_timezone(owner)
     return values
 
 
@@ -209,9 +227,23 @@ def update_settings(
         if not isinstance(name, str) or not 0 < len(name.strip()) <= 200:
             raise InvalidInput("display_name: expected 1 to 200 characters")
         owner.display_name = name.strip()
+    if "timezone" in changes:
+        policy = _set_timezone(policy, changes["timezone"])
     owner.policy = policy
     session.flush()
     return venue_settings(session, owner)
+
+
+def _set_timezone(policy: dict[str, Any], value: Any) -> dict[str, Any]:
+    if value is None or value == "":
+        policy.pop("timezone", None)
+    elif isinstance(value, str) and _is_zone(value.strip()):
+        policy["timezone"] = value.strip()
+    else:
+        raise InvalidInput(
+            f"timezone: expected a time zone like Asia/Tashkent, got {value!r}"
+        )
+    return policy
 
 
 def _set_gateways(

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.accounts import purge_login_attempts
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
+from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import mark_expired_vouchers
 from hotspot.settings import Settings
 
@@ -66,6 +68,8 @@ JOBS: tuple[Job, ...] = (
         in_one_transaction(purge_document_attempts),
         seconds=600,
     ),
+    Job("refresh-session-rollups", in_one_transaction(refresh_rollups), seconds=300),
+    Job("purge-login-attempts", in_one_transaction(purge_login_attempts), seconds=3600),
 )
 
 

@@ -1,6 +1,8 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import RadiusSession
+from .accounts import Account, LoginAttempt, Role
+from .audit import AuditEntry
 from .base import Base
 from .identification import (
     DocumentAttempt,
@@ -11,12 +13,19 @@ from .identification import (
 )
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
+from .stats import GuestDay, SessionRollup
 from .tariffs import Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
 from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "Account",
+    "AuditEntry",
+    "GuestDay",
+    "LoginAttempt",
+    "Role",
+    "SessionRollup",
     "ApiToken",
     "AuthFailure",
     "DocumentAttempt",
