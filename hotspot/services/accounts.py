@@ -261,3 +261,17 @@ def disable_totp(session: Session, account: Account) -> None:
     account.totp_secret = None
     account.totp_last_step = None
     session.flush()
+
+
+def second_factor(
+    session: Session, account: Account, code: str, address: str | None, now: dt.datetime
+) -> None:
+    """Check the TOTP code of a login whose password was right; wrong codes count
+    against the same limits as wrong passwords."""
+    if _limited(session, account.email, address, now):
+        raise LoginRefused("too many failed logins: wait 15 minutes", "login_limited")
+    ok = check_totp(account, code, now)
+    session.add(LoginAttempt(at=now, email=account.email, address=address, ok=ok))
+    session.flush()
+    if not ok:
+        raise LoginRefused("wrong code", "wrong_totp")
