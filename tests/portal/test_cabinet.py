@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from hotspot.clock import utcnow
