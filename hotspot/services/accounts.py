@@ -216,8 +216,9 @@ class TotpEnrolment:
 
 
 def start_totp(session: Session, account: Account) -> TotpEnrolment:
-    """A new secret to enrol (not yet required: :func:`confirm_totp` switches it on)."""
-    if not account.totp_enabled or not account.totp_secret:
+    """The secret to enrol (not yet required: :func:`confirm_totp` switches it
+    on). The same one until then, so the page can be shown again."""
+    if not account.totp_secret:
         account.totp_secret = pyotp.random_base32()
         session.flush()
     assert account.totp_secret

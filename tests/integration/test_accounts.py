@@ -137,3 +137,12 @@ def test_audit_rows_are_scoped_by_owner(db_session):
     assert {a.id, b.id} <= every
     entry = db_session.query(AuditEntry).filter_by(owner_id=b.id).one()
     assert (entry.reason, entry.address) == ("why", "192.0.2.5")
+
+
+def test_totp_enrolment_keeps_its_secret_until_confirmed(db_session):
+    owner = factories.owner(db_session)
+    account = add_account(db_session, _email(), "owner", PASSWORD, owner)
+    first = accounts.start_totp(db_session, account)
+    assert accounts.start_totp(db_session, account).secret == first.secret
+    accounts.disable_totp(db_session, account)
+    assert accounts.start_totp(db_session, account).secret != first.secret
