@@ -8,8 +8,8 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT = 640, 220
-LEFT, BOTTOM, TOP = 48, 28, 12
+WIDTH, HEIGHT = 480, 240
+LEFT, BOTTOM, TOP = 44, 30, 12
 COLOUR = "#0a66c2"
 
 
@@ -36,7 +36,7 @@ def bar_chart(
     top = _nice(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     slot = plot_w / n
-    every = max(1, round(n / 12))
+    every = max(1, round(n / 8))
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -48,7 +48,7 @@ def bar_chart(
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#dde" stroke-width="1"/>'
-            f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="14" '
             f'fill="#5f6368">{_short(tick)}</text>'
         )
     for i, (value, label) in enumerate(zip(values, labels, strict=False)):
@@ -63,7 +63,7 @@ def bar_chart(
         if i % every == 0:
             parts.append(
                 f'<text x="{x + slot / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
-                f'font-size="11" fill="#5f6368">{escape(label)}</text>'
+                f'font-size="14" fill="#5f6368">{escape(label)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text in it is escaped
