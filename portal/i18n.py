@@ -124,7 +124,9 @@ def switch_url(locale: str) -> str:
     elif request.endpoint and "GET" in (rule.methods or ()):
         base = url_for(request.endpoint, **(request.view_args or {}))
     else:
-        base = url_for("guest.login")
+        # The cabinet's and the admin's forms belong to their own pages.
+        staff = request.blueprint in ("cabinet", "admin")
+        base = url_for(f"{request.blueprint}.index" if staff else "guest.login")
         args = []
     return base + "?" + urlencode([*args, (LANG_ARG, locale)])
 

@@ -165,3 +165,21 @@ def test_blacklist_import_and_csv_export(
     text = Path(info.value.path()).read_text()
     assert text.splitlines()[0] == "phone,reason,since"
     assert "998907000001,spam" in text and "998907000002,abuse" in text
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_operator_admin_on_a_phone(page, portal_url, session_factory, venue, shots):
+    email = f"op-{uuid.uuid4().hex[:6]}@example.com"
+    with transaction(session_factory) as s:
+        add_account(s, email, "operator", PASSWORD, None)
+    page.goto(f"{portal_url}/admin/")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_selector("#health")
+    page.screenshot(path=str(shots / "admin.png"), full_page=True)
+    page.goto(f"{portal_url}/admin/owners/{venue.id}")
+    page.screenshot(path=str(shots / "admin-owner.png"), full_page=True)
+    assert "Café Samarqand" in page.inner_text("main")
+    page.goto(f"{portal_url}/admin/routers")
+    assert page.locator("#routers tbody tr").count() >= 1
