@@ -61,7 +61,8 @@ SEED_SQL = [
               '02:00:00:00:00:02', now() - (i % 600) * interval '1 minute',
               now(), 60, 1000, 4000
        FROM generate_series(1, :open) i
-       JOIN routers r ON r.nas_identifier = 'bench-r' || (1 + (i % 5) * :owners)""",
+       -- routers n with n % owners = 0 are bench-1's (see the routers above)
+       JOIN routers r ON r.nas_identifier = 'bench-r' || ((1 + i % 5) * :owners)""",
 ]
 
 

@@ -9,7 +9,7 @@ from html import escape
 from markupsafe import Markup
 
 WIDTH, HEIGHT = 480, 240
-LEFT, BOTTOM, TOP = 44, 30, 12
+LEFT, BOTTOM, TOP = 54, 30, 12
 COLOUR = "#0a66c2"
 
 
