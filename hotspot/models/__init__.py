@@ -13,7 +13,7 @@ from .identification import (
 )
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
-from .stats import GuestDay, SessionRollup
+from .stats import GuestDay, GuestDayCount, SessionRollup
 from .tariffs import Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
 from .tickets import LoginTicket
@@ -23,6 +23,7 @@ __all__ = [
     "Account",
     "AuditEntry",
     "GuestDay",
+    "GuestDayCount",
     "LoginAttempt",
     "Role",
     "SessionRollup",

@@ -44,3 +44,15 @@ class GuestDay(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner_id: Mapped[int]
+
+
+class GuestDayCount(Base):
+    """Unique guests of an owner on a local day, per router and (``router_id`` 0)
+    at all its routers: "by day" charts read these instead of counting names."""
+
+    __tablename__ = "guest_day_counts"
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)
+    router_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    guests: Mapped[int] = mapped_column(BigInteger)

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from ..db import affected
-from ..models import RadiusSession, Router, SessionRollup, SmsMessage
+from ..models import GuestDayCount, RadiusSession, Router, SessionRollup, SmsMessage
 from ..venues import DEFAULT_TIMEZONE
 
 #: Sessions started this long ago may still change (the 24-hour rule, plus late
@@ -59,6 +59,21 @@ _GUEST_DAYS_SQL = text(
 )
 
 
+_DAY_COUNTS_SQL = [
+    text("DELETE FROM guest_day_counts WHERE day >= :day"),
+    text(
+        """
+        INSERT INTO guest_day_counts (owner_id, router_id, day, guests)
+        SELECT owner_id, router_id, day, count(*) FROM guest_days
+        WHERE day >= :day GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT owner_id, 0, day, count(DISTINCT username) FROM guest_days
+        WHERE day >= :day GROUP BY 1, 3
+        """
+    ),
+]
+
+
 def refresh_rollups(
     session: Session, now: dt.datetime, since: dt.datetime | None = None
 ) -> dict[str, int]:
@@ -77,6 +92,10 @@ def refresh_rollups(
     days = affected(
         session.execute(_GUEST_DAYS_SQL, {"since": since, "tz": DEFAULT_TIMEZONE})
     )
+    # Local days start at most 14 hours before the UTC one (UTC+14).
+    first_day = (since - dt.timedelta(days=1)).date()
+    for sql in _DAY_COUNTS_SQL:
+        session.execute(sql, {"day": first_day})
     return {"hours": hours, "guest_days": days}
 
 
@@ -182,6 +201,8 @@ def series(
 def _guests(
     session: Session, owner_id: int | None, period: Period, router_id: int | None
 ) -> dict[dt.date, int]:
+    if period.unit == "day" and owner_id is not None:
+        return _guests_by_day(session, owner_id, period, router_id)
     where = "day >= :d0 AND day < :d1"
     params: dict[str, Any] = {
         "unit": period.unit,
@@ -199,6 +220,19 @@ def _guests(
         f"FROM guest_days WHERE {where} GROUP BY 1"
     )
     return {d: int(n) for d, n in session.execute(sql, params)}
+
+
+def _guests_by_day(
+    session: Session, owner_id: int, period: Period, router_id: int | None
+) -> dict[dt.date, int]:
+    """One owner's unique guests per day, as the job counted them."""
+    query = select(GuestDayCount.day, GuestDayCount.guests).where(
+        GuestDayCount.owner_id == owner_id,
+        GuestDayCount.router_id == (router_id or 0),
+        GuestDayCount.day >= period.start.date(),
+        GuestDayCount.day < period.end.date(),
+    )
+    return {d: int(n) for d, n in session.execute(query)}
 
 
 def totals(buckets: list[Bucket]) -> Bucket:

@@ -7,8 +7,9 @@ Create Date: 2026-12-01
 - accounts: the operator and each owner's staff (owner, manager, cashier) who log
   in to the admin and the cabinet; login_attempts rate-limits the login form.
 - audit_log: every change made through the cabinet, the admin or the CLI.
-- session_rollups (per router and UTC hour) and guest_days (user names per router
-  and local day), kept by the scheduler, so the charts never scan radius_sessions.
+- session_rollups (per router and UTC hour), guest_days (user names per router
+  and local day) and guest_day_counts (their counts per day), kept by the
+  scheduler, so the charts never scan radius_sessions.
   Derived data: no foreign keys (checking them on every row made the first rollup
   of a big installation several times slower).
 - radius_sessions gets an index on started_at (the rollup job reads the last day)
@@ -130,6 +131,16 @@ def _rollups() -> None:
         ),
     )
     op.create_index("ix_guest_days_owner_day", "guest_days", ["owner_id", "day"])
+    op.create_table(
+        "guest_day_counts",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("router_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("guests", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "owner_id", "router_id", "day", name=op.f("pk_guest_day_counts")
+        ),
+    )
     op.create_index("ix_radius_sessions_started_at", "radius_sessions", ["started_at"])
     op.create_index(
         "ix_radius_sessions_open",
@@ -148,6 +159,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_radius_sessions_open", table_name="radius_sessions")
     op.drop_index("ix_radius_sessions_started_at", table_name="radius_sessions")
-    for table in ("guest_days", "session_rollups", "audit_log", "login_attempts"):
+    for table in (
+        "guest_day_counts",
+        "guest_days",
+        "session_rollups",
+        "audit_log",
+        "login_attempts",
+    ):
         op.drop_table(table)
     op.drop_table("accounts")
