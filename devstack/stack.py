@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from hotspot.crypto import PinCipher, new_fernet_key
 from hotspot.db import make_engine, make_sessionmaker, transaction
-from hotspot.models import Owner, Router, Tariff, Voucher
+from hotspot.models import Account, Owner, Router, Tariff, Voucher
 from hotspot.settings import Settings, read_env_file
 
 from .affinity import describe, placement
@@ -33,6 +33,7 @@ DEMO_OWNER = "demo"
 DEMO_ROUTER = "demo-router"
 DEMO_SECRET = "demo-router-secret-2026"  # noqa: S105 - the documented demo secret
 DEMO_TARIFF = "demo-1h"
+DEMO_EMAIL = "demo@example.com"
 
 
 def var_dir() -> Path:
@@ -129,6 +130,35 @@ def seed_demo(
         engine.dispose()
 
 
+def seed_demo_account(settings: Settings, password_file: Path) -> str:
+    """The demo owner's cabinet login, ``demo@example.com`` (idempotent): its
+    password is generated once, kept in ``password_file`` (only the owner of the
+    file can read it) and returned, to be printed."""
+    from ..services.accounts import add_account, generate_password, set_password
+    from ..services.audit import record
+
+    known = password_file.read_text().strip() if password_file.exists() else ""
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as s:
+            owner = s.scalar(select(Owner).where(Owner.name == DEMO_OWNER))
+            assert owner is not None, "seed_demo first"
+            account = s.scalar(select(Account).where(Account.email == DEMO_EMAIL))
+            if account is not None and known:
+                return known
+            password = generate_password()
+            if account is None:
+                add_account(s, DEMO_EMAIL, "owner", password, owner)
+            else:  # the file was lost: a new password
+                set_password(s, account, password)
+            record(s, "demo", "account.add", {"email": DEMO_EMAIL}, owner_id=owner.id)
+            password_file.unlink(missing_ok=True)
+            write_secret_file(password_file, password + "\n")
+            return password
+    finally:
+        engine.dispose()
+
+
 def run_stack(demo: bool = True) -> int:
     from alembic import command
 
@@ -166,6 +196,7 @@ def run_stack(demo: bool = True) -> int:
     command.upgrade(alembic_config(settings.database_url), "head")
     sim_host = sim_listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
     vouchers = seed_demo(settings, sim_host) if demo else []
+    demo_password = seed_demo_account(settings, var / "demo-password") if demo else ""
 
     radius = FreeRadius(settings, var / "radius", echo=False)
     collector = Nfacctd(settings, var / "nfacctd")
@@ -222,6 +253,10 @@ def run_stack(demo: bool = True) -> int:
                 f"SMS codes of the demo (no real SMS): {settings.portal_url}/demo/sms"
             )
             print("Hotel guest login of the demo: room 101, surname Demo")
+            print(
+                f"Owner cabinet {settings.portal_url}/cabinet/  e-mail {DEMO_EMAIL}  "
+                f"password {demo_password}"
+            )
         print("\nPress Ctrl-C to stop.", flush=True)
         # A process that exits is restarted (and logged), never the end of the stack.
         supervisor.run(stop)

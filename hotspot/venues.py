@@ -324,6 +324,11 @@ BY_NAME = {s.name: s for s in SETTINGS}
 OTHER = ("guest_tariff", "display_name", "sms_providers")
 
 
+def owner_timezone(owner: Owner) -> str:
+    """The IANA time zone of the owner's venues: statistics and guest pages."""
+    return OwnerPolicy.of(owner).timezone
+
+
 def venue_settings(session: Session, owner: Owner) -> dict[str, Any]:
     """Every setting's value in force (defaults included)."""
     policy = OwnerPolicy.of(owner)

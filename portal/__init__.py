@@ -85,6 +85,12 @@ def create_app(
 
     app.register_blueprint(api_bp)
 
+    from .admin.routes import bp as admin_bp
+    from .cabinet.routes import bp as cabinet_bp
+
+    app.register_blueprint(cabinet_bp)
+    app.register_blueprint(admin_bp)
+
     app.add_url_rule("/healthz", "healthz", healthz)
 
     @app.after_request

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
 
@@ -124,7 +124,9 @@ def switch_url(locale: str) -> str:
     elif request.endpoint and "GET" in (rule.methods or ()):
         base = url_for(request.endpoint, **(request.view_args or {}))
     else:
-        base = url_for("guest.login")
+        # The cabinet's and the admin's forms belong to their own pages.
+        staff = request.blueprint in ("cabinet", "admin")
+        base = url_for(f"{request.blueprint}.index" if staff else "guest.login")
         args = []
     return base + "?" + urlencode([*args, (LANG_ARG, locale)])
 
@@ -160,7 +162,12 @@ def _template_context() -> dict[str, object]:
 def init_app(app: Flask) -> Babel:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", default_locale(app))
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
-    babel = Babel(app, locale_selector=select_locale)
+    babel = Babel(
+        app,
+        locale_selector=select_locale,
+        # The cabinet shows times in the owner's zone (set per request).
+        timezone_selector=lambda: g.get("timezone"),
+    )
     app.before_request(remember_switch)
     app.context_processor(_template_context)
     return babel

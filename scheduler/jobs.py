@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.services.access import purge_login_tickets
+from hotspot.services.accounts import purge_login_attempts
 from hotspot.services.flows import drop_expired_partitions, ensure_partitions
 from hotspot.services.guest import purge_guest_vouchers, reset_guest_usage
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
+from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import mark_expired_vouchers
 from hotspot.settings import Settings
 
@@ -83,6 +85,8 @@ JOBS: tuple[Job, ...] = (
     # Guests get their allowance back within a minute of their period's end.
     Job("reset-guest-usage", in_one_transaction(reset_guest_usage), seconds=60),
     Job("purge-guest-vouchers", in_one_transaction(purge_guest_vouchers), seconds=3600),
+    Job("refresh-session-rollups", in_one_transaction(refresh_rollups), seconds=300),
+    Job("purge-login-attempts", in_one_transaction(purge_login_attempts), seconds=3600),
 )
 
 

@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import AccountingDeadLetter, RadiusSession
+from .accounts import Account, LoginAttempt, Role
 from .ads import AdBanner, AdEvent, VenueLogo
 from .audit import AuditEntry
 from .base import Base
@@ -13,15 +14,23 @@ from .identification import (
 )
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsStatus
+from .stats import GuestDay, GuestDayCount, SessionRollup
 from .tariffs import GuestMode, Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
 from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "Account",
     "AccountingDeadLetter",
     "AdBanner",
     "AdEvent",
+    "AuditEntry",
+    "GuestDay",
+    "GuestDayCount",
+    "LoginAttempt",
+    "Role",
+    "SessionRollup",
     "ApiToken",
     "AuditEntry",
     "AuthFailure",

@@ -301,7 +301,7 @@ def report(
         detail.update(subject=subject, document=document)
         rows = flows_of_subjects(session, subjects, period)
     detail["rows"] = len(rows)
-    audit.record(session, actor, "flows.report", detail, reason)
+    audit.record_search(session, actor, "flows.report", detail, reason)
     return rows
 
 
@@ -367,5 +367,5 @@ def evidence(
         "flows": len(flows),
         "sha256": digest,
     }
-    audit.record(session, actor, "flows.evidence", detail, reason)
+    audit.record_search(session, actor, "flows.evidence", detail, reason)
     return body, digest

@@ -1,4 +1,4 @@
-"""flow log: flows partitioned by day, the audit log
+"""flow log: flows partitioned by day
 
 Revision ID: 0013
 Revises: 0008
@@ -10,11 +10,10 @@ partitioned by day on the flow's start so retention drops a day at once; the day
 partitions are created ahead by the scheduler (hotspot.services.flows), and
 ``flows_default`` catches flows of a day that has none yet (an exporter's wrong
 clock) until the upkeep moves them into their day. ``dns_names`` keeps the names the
-routers' DNS resolved for their clients, partitioned the same way. ``audit_log``
-records who searched what and why.
+routers' DNS resolved for their clients, partitioned the same way. Who searched
+what and why goes to ``audit_log`` (0016).
 """
 
-import sqlalchemy as sa
 from alembic import op
 
 from migrations.sqlfiles import grant_if_role, run_sql_file
@@ -61,18 +60,6 @@ def upgrade() -> None:
     op.execute("CREATE TABLE dns_names_default PARTITION OF dns_names DEFAULT")
     op.execute("CREATE INDEX ix_dns_names_address ON dns_names (address, seen_at)")
     op.execute("CREATE INDEX ix_dns_names_name ON dns_names (name, seen_at)")
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=128), nullable=False),
-        sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("detail", sa.dialects.postgresql.JSONB(), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("address", sa.dialects.postgresql.INET(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-    )
-    op.create_index("ix_audit_log_at", "audit_log", ["at"])
     # A flow finds its session by router, client address and time.
     op.create_index(
         "ix_radius_sessions_router_ip",
@@ -94,7 +81,5 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS hotspot_flow_partition_create(text, date)")
     op.execute("DROP FUNCTION IF EXISTS hotspot_flow_partition_drop(text, date)")
     op.drop_index("ix_radius_sessions_router_ip", table_name="radius_sessions")
-    op.drop_index("ix_audit_log_at", table_name="audit_log")
-    op.drop_table("audit_log")
     op.execute("DROP TABLE dns_names")
     op.execute("DROP TABLE flows")

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hotspot.devstack.postgres import free_port
+from devstack.postgres import free_port
 from sqlalchemy import select
 from werkzeug.serving import make_server
 

@@ -47,3 +47,27 @@ def test_demo_venue_is_seeded_once(demo_settings):
         for code, pin in first:
             v = s.scalar(select(Voucher).where(Voucher.code == code))
             assert v.status == "new" and cipher.decrypt(v.pin_encrypted) == pin
+
+
+def test_demo_owner_gets_a_cabinet_login_once(demo_settings, tmp_path):
+    from devstack.stack import seed_demo_account
+
+    from hotspot.clock import utcnow
+    from hotspot.models import Account
+    from hotspot.services.accounts import authenticate
+
+    settings, session_factory = demo_settings
+    seed_demo(settings)
+    path = tmp_path / "demo-password"
+    password = seed_demo_account(settings, path)
+    assert seed_demo_account(settings, path) == password
+    assert path.stat().st_mode & 0o077 == 0
+    with session_factory() as s:
+        account = s.scalar(select(Account).where(Account.email == "demo@example.com"))
+        owner = s.scalar(select(Owner).where(Owner.name == "demo"))
+        assert (account.role, account.owner_id) == ("owner", owner.id)
+        assert authenticate(s, "demo@example.com", password, None, utcnow()) == account
+    # The file lost: a new password is set and printed.
+    path.unlink()
+    again = seed_demo_account(settings, path)
+    assert again != password and path.read_text().strip() == again

@@ -1,0 +1,236 @@
+"""Benchmark of the cabinet's heavy pages on a big installation.
+
+``python -m bench.cabinet`` builds, in a private PostgreSQL in a temporary folder,
+an installation of ``--owners`` owners, ``--routers`` routers and ``--sessions``
+RADIUS sessions over the last year (plus ``--open`` sessions open now at one
+owner's routers), runs the scheduler's rollup job once over all of it, then times:
+
+- "sessions by hour, this month" and "by day, this year" for one owner
+  (hotspot.services.stats.series, what the dashboard calls);
+- the dashboard page itself (by day) and the live-sessions page of the owner with
+  the open sessions, through the portal (Flask test client, logged in);
+- one rollup refresh of the last 26 hours (the job the scheduler runs every 5
+  minutes).
+
+Each figure is the median of ``--repeat`` runs after one warm-up; the target is
+300 ms (issue 12). Prints a Markdown table; writes nothing to the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import secrets
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+TARGET_MS = 300.0
+
+SEED_SQL = [
+    """INSERT INTO owners (name, display_name, policy, created_at)
+       SELECT 'bench-' || i, 'Bench ' || i, '{}', now()
+       FROM generate_series(1, :owners) i""",
+    """INSERT INTO routers (owner_id, nas_identifier, ip_address, radius_secret,
+           require_message_authenticator, enabled, title, portal_addresses,
+           hotspot_hosts, created_at)
+       SELECT o.id, 'bench-r' || i, '10.0.0.0'::inet + i, 'bench-secret-16chars',
+              true, true, '', '{}', '{}', now()
+       FROM generate_series(1, :routers) i
+       JOIN owners o ON o.name = 'bench-' || (1 + i % :owners)""",
+    """INSERT INTO radius_sessions (router_id, acct_session_id, username, mac,
+           started_at, updated_at, stopped_at, session_time, input_octets,
+           output_octets)
+       SELECT r.id, 's' || i, '99890' || lpad((i % 300000)::text, 7, '0'),
+              '02:00:00:00:00:01', t, t + interval '30 minutes',
+              t + interval '30 minutes', 1800, (i % 1000) * 10000,
+              (i % 1000) * 40000
+       FROM (SELECT i, now() - (i % 525600) * interval '1 minute' AS t,
+                    1 + i % :routers AS n
+             FROM generate_series(1, :sessions) i) s
+       JOIN routers r ON r.nas_identifier = 'bench-r' || s.n""",
+    """INSERT INTO radius_sessions (router_id, acct_session_id, username, mac,
+           started_at, updated_at, session_time, input_octets, output_octets)
+       SELECT r.id, 'open' || i, '99891' || lpad(i::text, 7, '0'),
+              '02:00:00:00:00:02', now() - (i % 600) * interval '1 minute',
+              now(), 60, 1000, 4000
+       FROM generate_series(1, :open) i
+       -- routers n with n % owners = 0 are bench-1's (see the routers above)
+       JOIN routers r ON r.nas_identifier = 'bench-r' || ((1 + i % 5) * :owners)""",
+]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    """Median milliseconds of ``repeat`` runs of ``fn`` after one warm-up."""
+    fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start) * 1000)
+    return statistics.median(runs)
+
+
+def seed(url: str, args: argparse.Namespace) -> float:
+    from hotspot.db import make_engine
+
+    engine = make_engine(url)
+    started = time.perf_counter()
+    params = {
+        "owners": args.owners,
+        "routers": args.routers,
+        "sessions": args.sessions,
+        "open": args.open,
+    }
+    with engine.begin() as conn:
+        for sql in SEED_SQL:
+            conn.execute(text(sql), params)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def measure(
+    url: str, settings: Any, args: argparse.Namespace
+) -> list[tuple[str, float]]:
+    from hotspot.clock import utcnow
+    from hotspot.db import make_engine, make_sessionmaker, transaction
+    from hotspot.models import Owner
+    from hotspot.services.accounts import add_account
+    from hotspot.services.stats import Period, refresh_rollups, series
+
+    factory = make_sessionmaker(make_engine(url))
+    started = time.perf_counter()
+    with transaction(factory) as s:
+        refresh_rollups(s, utcnow())
+    full = (time.perf_counter() - started) * 1000
+    tz = "Asia/Tashkent"
+    today = utcnow().date()
+    month = dt.datetime(today.year, today.month, 1)
+    next_month = (month + dt.timedelta(days=32)).replace(day=1)
+    with factory() as s:
+        owner = s.query(Owner).filter_by(name="bench-1").one()
+        by_hour = Period("hour", month, next_month)
+        by_day = Period(
+            "day", dt.datetime(today.year, 1, 1), dt.datetime(today.year + 1, 1, 1)
+        )
+        figures = [
+            ("full rollup of every session (once)", full),
+            (
+                "by hour, this month (one owner)",
+                timed(lambda: series(s, owner.id, by_hour, tz), args.repeat),
+            ),
+            (
+                "by day, this year (one owner)",
+                timed(lambda: series(s, owner.id, by_day, tz), args.repeat),
+            ),
+        ]
+    with transaction(factory) as s:
+        add_account(s, "bench@example.com", "owner", "bench password 1", s.merge(owner))
+    figures += pages(settings.with_(database_url=url, portal_database_url=url), args)
+    with factory() as s:
+        figures.append(
+            (
+                "refresh of the last 26 hours (the job)",
+                timed(lambda: (refresh_rollups(s, utcnow()), s.rollback()), 3),
+            )
+        )
+    return figures
+
+
+def pages(settings: Any, args: argparse.Namespace) -> list[tuple[str, float]]:
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings)
+    client = app.test_client()
+    done = client.post(
+        "/cabinet/login",
+        data={"email": "bench@example.com", "password": "bench password 1"},
+    )
+    assert done.status_code == 302, done.status_code
+
+    def get(path: str) -> Callable[[], None]:
+        def fetch() -> None:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+
+        return fetch
+
+    return [
+        (
+            "dashboard page, by day (one month)",
+            timed(get("/cabinet/?unit=day"), args.repeat),
+        ),
+        (
+            "dashboard page, by month (one year)",
+            timed(get("/cabinet/?unit=month"), args.repeat),
+        ),
+        (
+            f"live sessions page ({args.open:,} open)",
+            timed(get("/cabinet/sessions"), args.repeat),
+        ),
+        (
+            "live sessions page, last page",
+            timed(get("/cabinet/sessions?page=100000"), args.repeat),
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--owners", type=int, default=1000)
+    parser.add_argument("--routers", type=int, default=5000)
+    parser.add_argument("--sessions", type=int, default=10_000_000)
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="Keep the database.")
+    args = parser.parse_args(argv)
+
+    from alembic import command
+    from devstack.postgres import PostgresCluster, free_port
+
+    from hotspot.cli import alembic_config
+    from hotspot.crypto import new_fernet_key
+    from hotspot.settings import Settings
+
+    work = Path(tempfile.mkdtemp(prefix="bench-cabinet-"))
+    work.chmod(0o755)
+    cluster = PostgresCluster(work / "pgdata", free_port())
+    cluster.init()
+    cluster.start()
+    try:
+        url = cluster.ensure_owned_database("bench")
+        command.upgrade(alembic_config(url), "head")
+        seconds = seed(url, args)
+        print(
+            f"seeded {args.sessions:,} + {args.open:,} sessions, {args.owners:,} "
+            f"owners, {args.routers:,} routers in {seconds:.0f} s"
+        )
+        settings = Settings(
+            database_url=url, secret_key=secrets.token_hex(16), pin_key=new_fernet_key()
+        )
+        figures = measure(url, settings, args)
+    finally:
+        cluster.stop(mode="immediate")
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\n| what | median ms | <= 300 ms |\n|---|---:|---|")
+    for name, ms in figures:
+        ok = (
+            ""
+            if name.startswith(("full", "refresh"))
+            else ("yes" if ms <= TARGET_MS else "NO")
+        )
+        print(f"| {name} | {ms:.1f} | {ok} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

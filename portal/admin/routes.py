@@ -1,0 +1,234 @@
+"""The admin's views (the operator only). They reuse the cabinet's with no owner
+scope (owner None: every owner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from hotspot.errors import DomainError
+from hotspot.models import Owner, Router
+from hotspot.services import stats
+from hotspot.services.accounts import add_account, generate_password, list_staff
+from hotspot.services.audit import audit_query
+from hotspot.services.tenancy import add_owner
+from hotspot.venues import DEFAULT_TIMEZONE
+
+from ..cabinet import routes as cabinet
+from ..cabinet.forms import OwnerForm, StaffForm
+from ..extensions import db
+from ..pages import all_rows, csv_response, paginate
+from ..staff import audit, now, staff_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def operator(view: Any) -> Any:
+    return staff_required("admin", operator=True)(view)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    return cabinet.login_page("admin/login.html", "admin.index")
+
+
+def _spool_dir() -> Path:
+    settings = current_app.config["HOTSPOT_SETTINGS"]
+    return Path(settings.var_dir) / "radius" / "radacct" / "spool"
+
+
+@bp.get("/")
+@operator
+def index() -> Any:
+    owner_id = request.args.get("owner", type=int)
+    if owner_id is not None and db.session.get(Owner, owner_id) is None:
+        abort(404)
+    data = cabinet.chart_data(owner_id, DEFAULT_TIMEZONE)
+    if request.args.get("format") == "csv":
+        return cabinet._stats_csv(data)
+    owners = db.session.scalars(select(Owner).order_by(Owner.name).limit(500)).all()
+    return render_template(
+        "admin/index.html",
+        health=stats.health(db.session, _spool_dir(), now()),
+        owners=owners,
+        owner_id=owner_id,
+        now=now(),
+        **data,
+    )
+
+
+@bp.route("/owners", methods=["GET", "POST"])
+@operator
+def owners() -> Any:
+    form = OwnerForm()
+    if form.validate_on_submit():
+        try:
+            owner = add_owner(
+                db.session, form.name.data.strip(), form.display_name.data or ""
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            audit("owner.add", {"name": owner.name}, owner_id=owner.id)
+            return redirect(url_for(".owner", owner_id=owner.id))
+    query = select(Owner).order_by(Owner.name)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "owners.csv",
+            ["id", "name", "display_name", "created"],
+            [
+                [o.id, o.name, o.display_name, o.created_at.isoformat()]
+                for o in all_rows(query)
+            ],
+        )
+    return render_template("admin/owners.html", form=form, page=paginate(query))
+
+
+@bp.route("/owners/<int:owner_id>", methods=["GET", "POST"])
+@operator
+def owner(owner_id: int) -> Any:
+    """One owner: routers, staff; add a cabinet login (its password shown once)."""
+    owner = db.session.get(Owner, owner_id)
+    if owner is None:
+        abort(404)
+    form, password = StaffForm(), None
+    form.role.choices = [SelectChoice("owner", gettext("Owner")), *form.role.choices]
+    if form.validate_on_submit():
+        password = generate_password()
+        try:
+            account = add_account(
+                db.session, form.email.data, form.role.data, password, owner
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            password = None
+        else:
+            audit(
+                "account.add",
+                {"email": account.email, "role": account.role},
+                owner_id=owner.id,
+            )
+    routers = db.session.scalars(
+        select(Router)
+        .where(Router.owner_id == owner.id)
+        .order_by(Router.nas_identifier)
+    ).all()
+    return render_template(
+        "admin/owner.html",
+        owner=owner,
+        form=form,
+        password=password,
+        staff=list_staff(db.session, owner),
+        statuses=stats.router_statuses(db.session, list(routers)),
+        now=now(),
+    )
+
+
+@bp.get("/routers")
+@operator
+def routers() -> Any:
+    query = select(Router).order_by(Router.nas_identifier)
+    if request.args.get("format") == "csv":
+        rows = stats.router_statuses(db.session, all_rows(query))
+        return csv_response(
+            "routers.csv",
+            ["owner", *cabinet.ROUTER_HEADER],
+            [
+                [s.router.owner.name, *r]
+                for s, r in zip(rows, cabinet.router_rows(rows), strict=True)
+            ],
+        )
+    page = paginate(query)
+    return render_template(
+        "admin/routers.html",
+        page=page,
+        statuses=stats.router_statuses(db.session, page.items),
+        now=now(),
+    )
+
+
+@bp.get("/sessions")
+@operator
+def sessions() -> Any:
+    query = stats.live_query(None)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "live-sessions.csv",
+            cabinet.LIVE_HEADER,
+            cabinet.live_rows(all_rows(query, scalars=False)),
+        )
+    page = paginate(query, scalars=False)
+    return render_template(
+        "admin/sessions.html",
+        page=page,
+        rows=cabinet.live_rows(page.items),
+        router=None,
+    )
+
+
+@bp.get("/sms")
+@operator
+def sms() -> Any:
+    status = request.args.get("status") or None
+    query = stats.sms_query(None, status)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "sms.csv", cabinet.SMS_HEADER, cabinet.sms_rows(all_rows(query))
+        )
+    page = paginate(query)
+    return render_template(
+        "admin/sms.html",
+        page=page,
+        rows=cabinet.sms_rows(page.items),
+        totals=stats.sms_totals(
+            db.session, None, now() - cabinet.dt.timedelta(days=30)
+        ),
+        status=status,
+    )
+
+
+@bp.route("/blacklist", methods=["GET", "POST"])
+@operator
+def blacklist() -> Any:
+    return cabinet.blacklist_view(None, "admin/blacklist.html")
+
+
+@bp.post("/blacklist/<int:entry_id>/remove")
+@operator
+def blacklist_remove(entry_id: int) -> Any:
+    cabinet.remove_blacklisted(entry_id, None)
+    return redirect(url_for(".blacklist"))
+
+
+@bp.post("/blacklist/import")
+@operator
+def blacklist_import() -> Any:
+    cabinet._flash_import(*cabinet.import_blacklist(None))
+    return redirect(url_for(".blacklist"))
+
+
+@bp.get("/audit")
+@operator
+def audit_log() -> Any:
+    query = audit_query(None)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "audit.csv", cabinet.AUDIT_HEADER, cabinet.audit_rows(all_rows(query))
+        )
+    return render_template("admin/audit.html", page=paginate(query))

@@ -1,0 +1,103 @@
+"""Forms of the cabinet and the admin (every one carries a CSRF token)."""
+
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)]
+    )
+    password = PasswordField(
+        lazy_gettext("Password"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        lazy_gettext("Code from the authenticator app"),
+        validators=[DataRequired(), Length(max=10)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class BlacklistForm(FlaskForm):
+    phone = StringField(
+        lazy_gettext("Phone number"), validators=[DataRequired(), Length(max=32)]
+    )
+    reason = StringField(
+        lazy_gettext("Reason"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        lazy_gettext("CSV file (phone, reason)"), validators=[FileRequired()]
+    )
+
+
+class TariffForm(FlaskForm):
+    name = StringField(
+        lazy_gettext("Name"), validators=[DataRequired(), Length(max=64)]
+    )
+    time = StringField(
+        lazy_gettext("Time (e.g. 90m)"), validators=[Optional(), Length(max=20)]
+    )
+    data = StringField(
+        lazy_gettext("Data (e.g. 500MB)"), validators=[Optional(), Length(max=20)]
+    )
+    rate = StringField(
+        lazy_gettext("Speed (e.g. 2M/4M)"), validators=[Optional(), Length(max=40)]
+    )
+    validity = StringField(
+        lazy_gettext("Valid for (e.g. 30d)"), validators=[Optional(), Length(max=20)]
+    )
+    price = StringField(lazy_gettext("Price"), validators=[Optional(), Length(max=20)])
+
+
+class CardsForm(FlaskForm):
+    tariff = SelectField(lazy_gettext("Tariff"), validators=[DataRequired()])
+    count = IntegerField(
+        lazy_gettext("Number of cards"),
+        default=10,
+        validators=[DataRequired(), NumberRange(min=1, max=1000)],
+    )
+    note = StringField(lazy_gettext("Note"), validators=[Optional(), Length(max=200)])
+
+
+class SettingsForm(FlaskForm):
+    """Fields are added per venue setting (hotspot.venues.SETTINGS) by the view."""
+
+
+class OwnerForm(FlaskForm):
+    name = StringField(
+        lazy_gettext("Name"), validators=[DataRequired(), Length(max=64)]
+    )
+    display_name = StringField(
+        lazy_gettext("Display name"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class StaffForm(FlaskForm):
+    email = StringField(
+        lazy_gettext("E-mail"), validators=[DataRequired(), Length(max=254)]
+    )
+    role = SelectField(
+        lazy_gettext("Role"),
+        choices=[
+            SelectChoice("manager", lazy_gettext("Manager")),
+            SelectChoice("cashier", lazy_gettext("Cashier")),
+        ],
+    )

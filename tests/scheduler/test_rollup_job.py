@@ -1,0 +1,45 @@
+"""The scheduler's rollup job, run as the scheduler's own database role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+
+from hotspot.clock import FrozenClock, utcnow
+from hotspot.db import make_engine, make_sessionmaker, transaction
+from hotspot.models import RadiusSession, SessionRollup
+from scheduler.jobs import JOBS, run_job
+from tests import factories
+
+
+def test_rollup_job_runs_as_the_scheduler(session_factory, component_urls, settings):
+    now = utcnow()
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner)
+        s.add(
+            RadiusSession(
+                router_id=router.id,
+                acct_session_id=uuid.uuid4().hex[:12],
+                username="998907770001",
+                started_at=now - dt.timedelta(hours=1),
+                updated_at=now,
+                input_octets=5,
+                output_octets=7,
+            )
+        )
+    engine = make_engine(component_urls["scheduler"])
+    try:
+        job = next(j for j in JOBS if j.name == "refresh-session-rollups")
+        result = run_job(job, make_sessionmaker(engine), FrozenClock(now), settings)
+        assert result is not None and result["hours"] >= 1
+    finally:
+        engine.dispose()
+    with session_factory() as s:
+        row = s.scalar(
+            select(SessionRollup).where(SessionRollup.router_id == router.id)
+        )
+        assert (row.sessions, row.input_octets, row.output_octets) == (1, 5, 7)
+    assert any(j.name == "purge-login-attempts" for j in JOBS)
