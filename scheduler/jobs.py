@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
+from hotspot.routers.outbox import send_due
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
@@ -55,7 +56,14 @@ def purge_expired_records(ctx: JobContext) -> dict[str, int]:
     return purge_expired(ctx.factory, ctx.now, ctx.settings)
 
 
+def send_router_actions(ctx: JobContext) -> dict[str, int]:
+    """Disconnects and CoAs of the outbox; the network I/O runs outside any
+    transaction (hotspot.routers.outbox)."""
+    return send_due(ctx.factory, ctx.now).as_dict()
+
+
 JOBS: tuple[Job, ...] = (
+    Job("send-router-actions", send_router_actions, seconds=5),
     Job("purge-login-tickets", in_one_transaction(purge_login_tickets), seconds=60),
     Job(
         "mark-expired-vouchers", in_one_transaction(mark_expired_vouchers), seconds=300

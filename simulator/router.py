@@ -67,6 +67,11 @@ class RouterConfig:
     require_message_authenticator: bool = False
     #: Send accounting (``/ip hotspot profile radius-accounting``).
     accounting: bool = True
+    #: Incoming RADIUS (``/radius incoming``): Disconnect/CoA port on the bind
+    #: address; None: off (RouterOS's default), 0: a free port.
+    coa_port: int | None = None
+    #: Drop Disconnect/CoA requests without Message-Authenticator.
+    coa_require_message_authenticator: bool = False
 
     # identity
     #: Router identity: NAS-Identifier and ``$(identity)``.
@@ -560,31 +565,68 @@ class Router:
         ip: str | None = None,
         mac: str | None = None,
         cause: str = "Admin-Reset",
+        background: bool = False,
     ) -> list[Session]:
         """End every active session matching all the given keys (for the API
-        and CoA listeners: ``/ip hotspot active remove``, Disconnect-Request)."""
-        if not any((session_id, username, ip, mac)):
-            raise ValueError("give at least one of session_id, username, ip, mac")
+        and CoA listeners: ``/ip hotspot active remove``, Disconnect-Request).
+
+        ``background``: the Accounting-Stops go out from the accounting threads
+        (a listener answers at once, as RouterOS does)."""
         causes = self.radius.dictionary.attributes["Acct-Terminate-Cause"].values
         if not causes.HasForward(cause):
             raise ValueError(f"unknown Acct-Terminate-Cause {cause!r}")
-        norm_mac = format_mac(mac) if mac else None
         now = self.clock()
-        ended: list[Session] = []
         with self._lock:
-            for session in list(self._sessions.values()):
-                if (
-                    (session_id is None or session.session_id == session_id)
-                    and (username is None or session.username == username)
-                    and (ip is None or session.ip == ip)
-                    and (norm_mac is None or session.mac == norm_mac)
-                ):
-                    self._advance(session, now)
-                    self._end(session, cause, now)
-                    ended.append(session)
+            ended = self._matching(session_id, username, ip, mac)
+            for session in ended:
+                self._advance(session, now)
+                self._end(session, cause, now)
         for session in ended:
-            self._send_stop(session)
+            if background:
+                self._executor.submit(self._send_stop, session)
+            else:
+                self._send_stop(session)
         return ended
+
+    def _matching(
+        self,
+        session_id: str | None,
+        username: str | None,
+        ip: str | None,
+        mac: str | None,
+    ) -> list[Session]:
+        """Active sessions matching every key given (lock held)."""
+        if not any((session_id, username, ip, mac)):
+            raise ValueError("give at least one of session_id, username, ip, mac")
+        norm_mac = format_mac(mac) if mac else None
+        return [
+            session
+            for session in self._sessions.values()
+            if (session_id is None or session.session_id == session_id)
+            and (username is None or session.username == username)
+            and (ip is None or session.ip == ip)
+            and (norm_mac is None or session.mac == norm_mac)
+        ]
+
+    def change_rate(
+        self,
+        rate_limit: str,
+        *,
+        session_id: str | None = None,
+        username: str | None = None,
+        ip: str | None = None,
+        mac: str | None = None,
+    ) -> list[Session]:
+        """Give the matching sessions a new Mikrotik-Rate-Limit (a CoA-Request)."""
+        rx_bps, tx_bps = parse_rate_limit(rate_limit)
+        now = self.clock()
+        with self._lock:
+            changed = self._matching(session_id, username, ip, mac)
+            for session in changed:
+                self._advance(session, now)  # the old rate up to now
+                session.rate_limit = rate_limit
+                session.rx_limit_bps, session.tx_limit_bps = rx_bps, tx_bps
+        return changed
 
     def _end(self, session: Session, cause: str, now: float) -> None:
         """Remove a session from the active list (with the lock held)."""

@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table on ``Base``."""
 
 from .accounting import RadiusSession
+from .actions import ActionKind, ActionState, RouterAction, SessionKeepalive
 from .base import Base
 from .identification import (
     DocumentAttempt,
@@ -17,6 +18,10 @@ from .tickets import LoginTicket
 from .vouchers import AuthFailure, Voucher, VoucherBatch, VoucherStatus
 
 __all__ = [
+    "ActionKind",
+    "ActionState",
+    "RouterAction",
+    "SessionKeepalive",
     "ApiToken",
     "AuthFailure",
     "DocumentAttempt",

@@ -54,3 +54,7 @@ class Tariff(CreatedAt, Base):
     max_devices: Mapped[int] = mapped_column(default=1)
     #: Archived tariffs sell no new vouchers; sold ones keep their snapshot.
     archived: Mapped[bool] = mapped_column(default=False)
+    #: The guest's status page must keep pinging the portal: a session silent for
+    #: longer than ``keepalive_grace`` seconds is cut (a card left behind).
+    keepalive: Mapped[bool] = mapped_column(default=False, server_default="false")
+    keepalive_grace: Mapped[int | None]

@@ -25,7 +25,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE
-from hotspot.mikrotik import (
+from hotspot.routers.login import (
     chap_password_for,
     decode_chap_id,
     is_chap_challenge,
