@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from ..models import Owner, RadiusSession, Router, Voucher
+from ..errors import InvalidInput, NotFound
+from ..models import Owner, RadiusSession, Router, Tariff, Voucher
 from ..routers.outbox import queue_for_sessions
+from ..units import UnitError, parse_rate_limit
 
 
 def _open() -> Select[tuple[RadiusSession]]:
@@ -78,6 +79,43 @@ def disconnect_session(
     rs = get_live_session(session, owner, session_id)
     queue_for_sessions(session, [rs], "owner", now)
     return rs
+
+
+def change_speed(
+    session: Session,
+    owner: Owner,
+    rate: str,
+    now: dt.datetime,
+    *,
+    voucher_code: str | None = None,
+    tariff_name: str | None = None,
+) -> int:
+    """A new Mikrotik-Rate-Limit for one card, or for a tariff and every card sold
+    with it (their snapshot follows): later logins get it, and each session online
+    gets a CoA. Returns how many sessions were queued."""
+    from .tariffs import get_tariff
+    from .vouchers import get_voucher
+
+    if (voucher_code is None) == (tariff_name is None):
+        raise InvalidInput("give a voucher or a tariff")
+    try:
+        rate = parse_rate_limit(rate)
+    except UnitError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if voucher_code is not None:
+        vouchers = [get_voucher(session, owner, voucher_code)]
+    else:
+        tariff: Tariff = get_tariff(session, owner, str(tariff_name))
+        tariff.rate_limit = rate
+        vouchers = list(
+            session.scalars(select(Voucher).where(Voucher.tariff_id == tariff.id))
+        )
+    online: list[RadiusSession] = []
+    for voucher in vouchers:
+        voucher.rate_limit = rate
+        online += voucher_sessions(session, voucher)
+    session.flush()
+    return queue_for_sessions(session, online, "rate_change", now, rate_limit=rate)
 
 
 def session_dict(rs: RadiusSession, nas_id: str = "") -> dict[str, Any]:

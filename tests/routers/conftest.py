@@ -23,6 +23,7 @@ from simulator import Router as SimRouter
 from simulator import RouterConfig, RunningSimulator, start_simulator
 from simulator.router import Session as SimSession
 from tests import factories
+from tests.cli.conftest import cli  # noqa: F401 (a fixture)
 from tests.radius.conftest import wait_until
 
 #: Loopback addresses of their own (tests/radius uses 127.0.0.x).
@@ -89,6 +90,7 @@ def sim_venue(radius, settings, session_factory) -> Iterator[Callable[..., SimVe
                 require_message_authenticator=True,
                 login_by=("http-chap", "http-pap"),
                 coa_port=port if coa else None,
+                coa_require_message_authenticator=True,
                 tick=0.2,
                 **config,
             )

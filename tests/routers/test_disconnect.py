@@ -58,3 +58,77 @@ def test_a_revoked_card_is_cut_at_the_router(
     interims = online.interims_sent
     venue.nas.tick()
     assert online.interims_sent == interims  # no more accounting for it
+
+
+def _queue(session_factory, venue, acct_session_id, **kwargs):
+    from sqlalchemy import select
+
+    from hotspot.models import RadiusSession
+    from hotspot.routers.outbox import queue_action
+
+    with transaction(session_factory) as s:
+        rs = s.scalar(
+            select(RadiusSession).where(
+                RadiusSession.router_id == venue.router.id,
+                RadiusSession.acct_session_id == acct_session_id,
+            )
+        )
+        queue_action(s, rs, kwargs.pop("reason", "owner"), utcnow(), **kwargs)
+
+
+def test_queueing_twice_queues_once_and_a_session_gone_is_done(
+    sim_venue, settings, session_factory, scheduler_factory
+):
+    """The router no longer has the session (its guest left): NAK with
+    Session-Context-Not-Found ends the action as "gone", not as a failure."""
+    venue = sim_venue(accounting=False)  # the Stop never reaches the database
+    card = _voucher(session_factory, settings, venue, time="1h")
+    online = venue.login(card)
+    # Without accounting the row comes from a Start we send as the router would.
+    venue.nas.radius.accounting_start(
+        username=card.code, session_id=online.session_id, mac=online.mac, ip=online.ip
+    )
+    wait_stored(session_factory, venue.router, online.session_id)
+    venue.nas.logout(online.mac)
+    _queue(session_factory, venue, online.session_id)
+    _queue(session_factory, venue, online.session_id)
+    assert len(actions_of(session_factory, venue.router)) == 1
+
+    assert run_named_job("send-router-actions", scheduler_factory) == {
+        "claimed": 1,
+        "gone": 1,
+    }
+    [action] = actions_of(session_factory, venue.router)
+    assert (action.state, action.result) == ("done", "gone")
+    assert "Session-Context-Not-Found" in action.last_error
+    assert venue.sim.coa.received[-1].error_cause == 503
+
+
+def test_a_speed_change_is_a_coa_the_router_applies(
+    sim_venue, settings, session_factory, scheduler_factory
+):
+    venue = sim_venue()
+    card = _voucher(session_factory, settings, venue, time="1h", rate="2M/2M")
+    online = venue.login(card)
+    wait_stored(session_factory, venue.router, online.session_id)
+    assert online.rate_limit == "2M/2M"
+    _queue(session_factory, venue, online.session_id, rate_limit="512k/1M")
+    # A newer speed while the first is pending replaces it.
+    _queue(session_factory, venue, online.session_id, rate_limit="256k/4M")
+    [action] = actions_of(session_factory, venue.router)
+    assert (action.kind, action.rate_limit) == ("coa", "256k/4M")
+
+    assert run_named_job("send-router-actions", scheduler_factory) == {
+        "claimed": 1,
+        "ack": 1,
+    }
+    held = venue.nas.get_session(online.session_id)
+    assert held is not None  # still online, at the new speed
+    assert (held.rate_limit, held.rx_limit_bps, held.tx_limit_bps) == (
+        "256k/4M",
+        256_000,
+        4_000_000,
+    )
+    request = venue.sim.coa.received[-1]
+    assert request.code == 43  # CoA-Request
+    assert request.attributes["Mikrotik-Rate-Limit"] == ["256k/4M"]
