@@ -19,6 +19,7 @@ from hotspot.routers.outbox import send_due
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
+from hotspot.services.sessions import close_stale_sessions, cut_sessions
 from hotspot.services.vouchers import mark_expired_vouchers
 from hotspot.settings import Settings
 
@@ -62,7 +63,24 @@ def send_router_actions(ctx: JobContext) -> dict[str, int]:
     return send_due(ctx.factory, ctx.now).as_dict()
 
 
+def cut_ended_sessions(ctx: JobContext) -> dict[str, int]:
+    """Disconnects for sessions that may no longer be online (identification over,
+    card used up, too many devices); the send job delivers them."""
+    with transaction(ctx.factory) as session:
+        return cut_sessions(session, ctx.now, ctx.settings.acct_interim_interval)
+
+
+def close_stale(ctx: JobContext) -> int:
+    """Sessions silent for 3 interim intervals are closed (Lost-Carrier)."""
+    with transaction(ctx.factory) as session:
+        return close_stale_sessions(
+            session, ctx.now, ctx.settings.acct_interim_interval
+        )
+
+
 JOBS: tuple[Job, ...] = (
+    Job("cut-sessions", cut_ended_sessions, seconds=15),
+    Job("close-stale-sessions", close_stale, seconds=60),
     Job("send-router-actions", send_router_actions, seconds=5),
     Job("purge-login-tickets", in_one_transaction(purge_login_tickets), seconds=60),
     Job(

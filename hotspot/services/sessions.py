@@ -5,13 +5,25 @@ sent later by the scheduler: hotspot.routers.outbox)."""
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from ..db import affected
 from ..errors import InvalidInput, NotFound
-from ..models import Owner, RadiusSession, Router, Tariff, Voucher
+from ..models import (
+    ActionKind,
+    Identification,
+    Owner,
+    RadiusSession,
+    Router,
+    RouterAction,
+    Tariff,
+    Voucher,
+)
+from ..policy import VoucherInfo, fresh_window, metered_allowance
 from ..routers.outbox import queue_for_sessions
 from ..units import UnitError, parse_rate_limit
 
@@ -132,3 +144,145 @@ def session_dict(rs: RadiusSession, nas_id: str = "") -> dict[str, Any]:
         "input_octets": rs.input_octets,
         "output_octets": rs.output_octets,
     }
+
+
+# -- what the scheduler cuts -------------------------------------------------------
+def _identification_over(now: dt.datetime) -> Select[tuple[RadiusSession]]:
+    """Sessions of identified guests (no card) whose identification at the owner
+    has run out (24 hours at most) with no newer one for that device."""
+    same = (
+        (Identification.owner_id == Router.owner_id)
+        & (Identification.subject == RadiusSession.username)
+        & (Identification.mac == RadiusSession.mac)
+    )
+    return (
+        _open()
+        .join(Router, Router.id == RadiusSession.router_id)
+        .where(
+            RadiusSession.voucher_id.is_(None),
+            exists().where(same),
+            ~exists().where(same & (Identification.expires_at > now)),
+        )
+    )
+
+
+def _voucher_info(v: Voucher) -> VoucherInfo:
+    def exact(x: Any) -> Fraction | None:
+        return None if x is None else Fraction(str(x))
+
+    return VoucherInfo(
+        id=v.id,
+        owner_id=v.owner_id,
+        status=v.status,
+        pin_encrypted="",
+        used_seconds=v.used_seconds,
+        used_bytes=v.used_bytes,
+        max_devices=v.max_devices,
+        face_value=exact(v.face_value),
+        price_per_mb=exact(v.price_per_mb),
+        price_per_minute=exact(v.price_per_minute),
+    )
+
+
+def _used_up(v: Voucher, now: dt.datetime) -> bool:
+    """The card may no longer be online: revoked, expired, or its time, data or
+    balance used up (as accounting left its counters)."""
+    if v.status in ("revoked", "expired", "exhausted"):
+        return True
+    if v.expires_at is not None and v.expires_at <= now:
+        return True
+    if v.time_limit is not None and v.used_seconds >= v.time_limit:
+        return True
+    if v.data_limit is not None and v.used_bytes >= v.data_limit:
+        return True
+    balance = metered_allowance(_voucher_info(v))
+    return balance is not None and any(x is not None and x <= 0 for x in balance)
+
+
+def _over_device_limit(
+    session: Session, fresh_after: dt.datetime
+) -> list[RadiusSession]:
+    """A card's fresh sessions beyond its devices (logins that raced, a limit
+    lowered): the newest go."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=RadiusSession.voucher_id,
+            order_by=(RadiusSession.started_at, RadiusSession.id),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(RadiusSession.id, rank, Voucher.max_devices)
+        .join(Voucher, Voucher.id == RadiusSession.voucher_id)
+        .where(RadiusSession.stopped_at.is_(None))
+        .where(RadiusSession.updated_at > fresh_after)
+        .subquery()
+    )
+    ids = select(ranked.c.id).where(ranked.c.rank > ranked.c.max_devices)
+    return list(session.scalars(select(RadiusSession).where(RadiusSession.id.in_(ids))))
+
+
+def _not_cut_yet(session: Session, rows: list[RadiusSession]) -> list[RadiusSession]:
+    """Those with no Disconnect queued before (one that was sent, or failed, is not
+    sent again every run: a session the router no longer has waits for the stale
+    job)."""
+    if not rows:
+        return []
+    cut = set(
+        session.scalars(
+            select(RouterAction.radius_session_id).where(
+                RouterAction.radius_session_id.in_([rs.id for rs in rows]),
+                RouterAction.kind == ActionKind.DISCONNECT.value,
+            )
+        )
+    )
+    return [rs for rs in rows if rs.id not in cut]
+
+
+def cut_sessions(
+    session: Session, now: dt.datetime, acct_interim_interval: int = 60
+) -> dict[str, int]:
+    """Queue a Disconnect for every session that may no longer be online."""
+    expired = list(session.scalars(_identification_over(now)))
+    cards = session.execute(
+        _open()
+        .add_columns(Voucher)
+        .join(Voucher, Voucher.id == RadiusSession.voucher_id)
+    ).all()
+    used_up = [rs for rs, v in cards if _used_up(v, now)]
+    fresh_after = now - dt.timedelta(seconds=fresh_window(acct_interim_interval))
+    extra = [rs for rs in _over_device_limit(session, fresh_after) if rs not in used_up]
+    expired, used_up, extra = (
+        _not_cut_yet(session, x) for x in (expired, used_up, extra)
+    )
+    return {
+        "identification_expired": queue_for_sessions(
+            session, expired, "identification_expired", now
+        ),
+        "balance_used": queue_for_sessions(session, used_up, "balance_used", now),
+        "device_limit": queue_for_sessions(session, extra, "device_limit", now),
+    }
+
+
+def close_stale_sessions(
+    session: Session, now: dt.datetime, acct_interim_interval: int = 60
+) -> int:
+    """Close open sessions with no accounting for 3 interim intervals (the router
+    rebooted or lost them): cause Lost-Carrier, at their last update. Rows RADIUS
+    is writing are skipped (they are not stale)."""
+    cutoff = now - dt.timedelta(seconds=fresh_window(acct_interim_interval))
+    stale = (
+        select(RadiusSession.id)
+        .where(RadiusSession.stopped_at.is_(None), RadiusSession.updated_at < cutoff)
+        .limit(5000)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(RadiusSession)
+        .where(RadiusSession.id.in_(stale))
+        .values(stopped_at=RadiusSession.updated_at, terminate_cause="Lost-Carrier")
+        .execution_options(synchronize_session=False)
+    )
+    return affected(result)

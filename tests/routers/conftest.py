@@ -144,3 +144,16 @@ def actions_of(factory, router: Router) -> list[RouterAction]:
 def run_named_job(name: str, factory, now: dt.datetime | None = None, settings=None):
     job = next(j for j in JOBS if j.name == name)
     return run_job(job, factory, FrozenClock(now or utcnow()), settings)
+
+
+@pytest.fixture
+def api_client(settings):
+    """The portal's API (its own role), as an integration calls it."""
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings)
+    yield app.test_client()
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()
