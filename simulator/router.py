@@ -72,6 +72,11 @@ class RouterConfig:
     coa_port: int | None = None
     #: Drop Disconnect/CoA requests without Message-Authenticator.
     coa_require_message_authenticator: bool = False
+    #: RouterOS API (``/ip service api``) TCP port on the bind address; None: off,
+    #: 0: a free port. Its user and password:
+    api_port: int | None = None
+    api_username: str = "hotspot-api"
+    api_password: str = "api-password-2026"  # noqa: S105 (the demo stack's)
 
     # identity
     #: Router identity: NAS-Identifier and ``$(identity)``.
@@ -328,6 +333,10 @@ class Router:
         self._sessions: dict[str, Session] = {}  # by session id
         self._session_by_mac: dict[str, Session] = {}
         self._ended: deque[Session] = deque(maxlen=1000)
+        #: ``/ip hotspot cookie``: MAC -> (id, user), made at each login (the
+        #: profile's login-by=cookie would log the device back in with it).
+        self._cookies: dict[str, tuple[int, str]] = {}
+        self._cookie_ids = 0
         network = ipaddress.IPv4Network(self.config.network)
         hosts = network.hosts()
         self.gateway_ip = str(next(hosts))
@@ -407,6 +416,15 @@ class Router:
         """The active session of a device, or None."""
         with self._lock:
             return self._session_by_mac.get(format_mac(mac))
+
+    def cookie_items(self) -> list[tuple[int, tuple[str, str]]]:
+        """``/ip hotspot cookie``: (id, (MAC, user)) for each cookie."""
+        with self._lock:
+            return [(i, (mac, user)) for mac, (i, user) in self._cookies.items()]
+
+    def remove_cookie(self, mac: str) -> bool:
+        with self._lock:
+            return self._cookies.pop(format_mac(mac), None) is not None
 
     def get_session(self, session_id: str) -> Session | None:
         """An active session by Acct-Session-Id, or None."""
@@ -541,6 +559,8 @@ class Router:
                     return other
                 self._sessions[session_id] = session
                 self._session_by_mac[device.mac] = session
+                self._cookie_ids += 1
+                self._cookies[device.mac] = (self._cookie_ids, session.username)
                 device.last_error = ""
             self._send_accounting(session, "Start")
         return session

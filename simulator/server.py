@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .coa import CoaListener
 from .hotspot import HotspotApp, create_app
 from .router import Router, RouterConfig
+from .routeros import RouterOsServer
 
 log = logging.getLogger("simulator.server")
 http_log = logging.getLogger("simulator.http")
@@ -65,6 +66,8 @@ class RunningSimulator:
     _stopped: bool = field(default=False, repr=False)
     #: The incoming RADIUS listener (Disconnect/CoA), when ``coa_port`` is set.
     coa: CoaListener | None = None
+    #: The RouterOS API server, when ``api_port`` is set.
+    api: RouterOsServer | None = None
 
     @property
     def url(self) -> str:
@@ -82,6 +85,8 @@ class RunningSimulator:
         self._stopped = True
         if self.coa is not None:
             self.coa.stop()
+        if self.api is not None:
+            self.api.stop()
         self._http.shutdown()
         self._thread.join()
         self._http.server_close()
@@ -134,6 +139,16 @@ def start_simulator(
             require_message_authenticator=app.config.coa_require_message_authenticator,
         ).start()
         log.info("incoming RADIUS (Disconnect/CoA) on %s:%s", coa.host, coa.port)
+    api = None
+    if app.config.api_port is not None:
+        api = RouterOsServer(
+            app.router,
+            app.config.bind_address or "127.0.0.1",
+            app.config.api_port,
+            app.config.api_username,
+            app.config.api_password,
+        ).start()
+        log.info("RouterOS API on port %s", api.port)
     log.info(
         "hotspot %s listening on http://%s:%s, RADIUS %s:%s/%s, portal %s",
         app.config.nas_identifier,
@@ -152,4 +167,5 @@ def start_simulator(
         _http=http,
         _thread=thread,
         coa=coa,
+        api=api,
     )

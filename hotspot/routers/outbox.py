@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import transaction
 from ..models import ActionKind, ActionState, RadiusSession, Router, RouterAction
-from .coa import CoaResult, CoaTarget, SessionRef
+from .coa import SESSION_CONTEXT_NOT_FOUND, CoaResult, CoaTarget, SessionRef
 from .coa import send as coa_send
+from .routeros import ApiAccess, RouterApi, RouterApiError
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class Claimed:
     attempts: int
     target: CoaTarget
     coa_enabled: bool
+    #: The RouterOS API, when the router has one configured.
+    api: ApiAccess | None = None
 
 
 #: Sends one action; returns its outcome (tests and benchmarks may pass their own).
@@ -123,15 +126,38 @@ Sender = Callable[[Claimed, float, int], CoaResult]
 
 
 def send_with_coa(action: Claimed, timeout: float, retries: int) -> CoaResult:
-    if not action.coa_enabled:
-        return CoaResult("error", detail="incoming RADIUS is off at this router")
-    return coa_send(
-        action.target,
-        action.ref,
-        rate_limit=action.rate_limit if action.kind == ActionKind.COA else None,
-        timeout=timeout,
-        retries=retries,
-    )
+    """Disconnect/CoA to the router's incoming RADIUS; a Disconnect that gets no
+    ACK there (or a router whose incoming RADIUS is off) falls back to the RouterOS
+    API: ``/ip/hotspot/active/remove`` and the device's cookies."""
+    result = None
+    if action.coa_enabled:
+        result = coa_send(
+            action.target,
+            action.ref,
+            rate_limit=action.rate_limit if action.kind == ActionKind.COA else None,
+            timeout=timeout,
+            retries=retries,
+        )
+        if result.outcome == "ack" or result.session_gone:
+            return result
+    if action.api is None or action.kind != ActionKind.DISCONNECT:
+        return result or CoaResult("error", detail="incoming RADIUS is off")
+    return _remove_by_api(action, result)
+
+
+def _remove_by_api(action: Claimed, coa: CoaResult | None) -> CoaResult:
+    assert action.api is not None
+    before = f"{coa.describe()}, then " if coa else ""
+    try:
+        with RouterApi(action.api) as api:
+            removed = api.remove_active(action.ref.username, action.ref.framed_ip)
+    except RouterApiError as exc:
+        return CoaResult("error", detail=f"{before}API: {exc}")
+    if not removed:
+        return CoaResult(
+            "nak", error_cause=SESSION_CONTEXT_NOT_FOUND, detail=f"{before}API: gone"
+        )
+    return CoaResult("api", detail=f"{before}removed by the API")
 
 
 def claim_due(session: Session, now: dt.datetime, limit: int) -> list[Claimed]:
@@ -170,10 +196,22 @@ def claim_due(session: Session, now: dt.datetime, limit: int) -> list[Claimed]:
                     str(router.ip_address), router.coa_port, router.radius_secret
                 ),
                 coa_enabled=router.coa_enabled,
+                api=api_access(router),
             )
         )
     session.flush()
     return claimed
+
+
+def api_access(router: Router) -> ApiAccess | None:
+    if not (router.api_port and router.api_username):
+        return None
+    return ApiAccess(
+        str(router.ip_address),
+        router.api_port,
+        router.api_username,
+        router.api_password or "",
+    )
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -192,7 +230,7 @@ def record(
         "result": "gone" if result.session_gone else result.outcome,
         "last_error": "" if result.outcome == "ack" else result.describe()[:200],
     }
-    if result.outcome == "ack" or result.session_gone:
+    if result.outcome in ("ack", "api") or result.session_gone:
         values.update(state=ActionState.DONE.value, done_at=now)
     elif attempts >= MAX_ATTEMPTS:
         values.update(state=ActionState.FAILED.value, done_at=now)

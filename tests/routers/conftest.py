@@ -26,6 +26,8 @@ from tests import factories
 from tests.cli.conftest import cli  # noqa: F401 (a fixture)
 from tests.radius.conftest import wait_until
 
+API_PASSWORD = "api-secret-of-the-test"  # noqa: S105 (a test password)
+
 #: Loopback addresses of their own (tests/radius uses 127.0.0.x).
 _addresses = itertools.count(1)
 
@@ -69,16 +71,36 @@ def sim_venue(radius, settings, session_factory) -> Iterator[Callable[..., SimVe
     simulator playing it (incoming RADIUS on when ``coa``)."""
     started: list[RunningSimulator] = []
 
-    def make(coa: bool = True, coa_port: int | None = None, **config) -> SimVenue:
+    def make(
+        coa: bool = True,
+        coa_port: int | None = None,
+        api: bool = False,
+        coa_enabled: bool = True,
+        **config,
+    ) -> SimVenue:
+        """``coa``: the simulator listens for Disconnect/CoA; ``coa_enabled``: we
+        believe it does; ``api``: both have the RouterOS API."""
         ip = new_address()
         secret = factories.unique("coa-secret-16chars")
         port = coa_port or free_port(kind=2)
+        api_port = free_port(ip) if api else None
         with transaction(session_factory) as s:
             owner = factories.owner(s)
             router = factories.router(
                 s, owner, ip=ip, secret=secret, require_message_authenticator=True
             )
             router.coa_port = port
+            router.coa_enabled = coa_enabled
+            if api:
+                router.api_port = api_port
+                router.api_username = "hotspot-api"
+                router.api_password = API_PASSWORD
+        if api:
+            config.update(
+                api_port=api_port,
+                api_username="hotspot-api",
+                api_password=API_PASSWORD,
+            )
         sim = start_simulator(
             RouterConfig(
                 radius_host=settings.radius_host,
