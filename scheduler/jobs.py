@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
 from hotspot.routers.outbox import send_due
+from hotspot.routers.queues import sync_all
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
@@ -78,7 +79,13 @@ def close_stale(ctx: JobContext) -> int:
         )
 
 
+def sync_router_queues(ctx: JobContext) -> dict[str, int]:
+    """Simple queues through the RouterOS API (hotspot.routers.queues)."""
+    return sync_all(ctx.factory)
+
+
 JOBS: tuple[Job, ...] = (
+    Job("sync-queues", sync_router_queues, seconds=300),
     Job("cut-sessions", cut_ended_sessions, seconds=15),
     Job("close-stale-sessions", close_stale, seconds=60),
     Job("send-router-actions", send_router_actions, seconds=5),

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from .router import Router
+from .router import Router, parse_bitrate
 
 log = logging.getLogger("simulator.routeros")
 
@@ -149,17 +149,35 @@ class RouterOsState:
             if any(q["name"] == attrs["name"] for q in self.queues.values()):
                 raise ApiError("failure: already have such name")
             qid = f"*{next(self._ids):X}"
-            self.queues[qid] = {"priority": "8/8", "comment": "", **attrs}
+            self.queues[qid] = {
+                "priority": "8/8",
+                "parent": "none",
+                "comment": "",
+                "max-limit": "0/0",
+                **_normalised(attrs),
+            }
             return [], {"ret": qid}
         if verb == "set":
             [qid] = _ids(attrs, self.queues)
-            self.queues[qid].update({k: v for k, v in attrs.items() if k != ".id"})
+            self.queues[qid].update(
+                {k: v for k, v in _normalised(attrs).items() if k != ".id"}
+            )
             return [], {}
         if verb == "remove":
             for qid in _ids(attrs, self.queues):
                 del self.queues[qid]
             return [], {}
         return _print(self.queues, query), {}
+
+
+def _normalised(attrs: Row) -> Row:
+    """RouterOS prints rates in bits/s: ``max-limit=2M/4M`` reads back as
+    ``2000000/4000000``."""
+    out = dict(attrs)
+    if "max-limit" in out:
+        rx, _, tx = out["max-limit"].partition("/")
+        out["max-limit"] = f"{parse_bitrate(rx)}/{parse_bitrate(tx or rx)}"
+    return out
 
 
 def _ids(attrs: Row, rows: dict[str, Any]) -> list[str]:

@@ -73,6 +73,8 @@ class Router(CreatedAt, Base):
     api_password: Mapped[str | None] = mapped_column(String(128))
     #: The hotspot's total bandwidth (the parent queue's max-limit, ``rx/tx``).
     bandwidth: Mapped[str | None] = mapped_column(String(64))
+    #: The guests' network (the parent queue's target), e.g. 10.5.50.0/24.
+    hotspot_network: Mapped[str | None] = mapped_column(CIDR)
 
     owner: Mapped[Owner] = relationship(back_populates="routers")
 

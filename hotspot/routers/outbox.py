@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import transaction
@@ -348,7 +348,7 @@ def router_status(
         select(RouterAction.router_id, RouterAction.last_error)
         .where(RouterAction.router_id.in_(ids), RouterAction.last_error != "")
         .order_by(RouterAction.router_id, RouterAction.id.desc())
-        .distinct(RouterAction.router_id)
+        .ext(distinct_on(RouterAction.router_id))
     )
     for router_id, error in errors:
         status[router_id]["last_error"] = error

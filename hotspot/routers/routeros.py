@@ -85,7 +85,9 @@ class RouterApi:
             raise RouterApiError(f"/{'/'.join(path)}/print: {exc}") from exc
 
     def _call(self, verb: str, *path: str, **attrs: str) -> str:
+        """``add``/``set``/``remove``; ``max_limit=`` is sent as ``max-limit``."""
         menu = self._api.path(*path)
+        attrs = {k.replace("_", "-"): v for k, v in attrs.items()}
         try:
             if verb == "add":
                 return menu.add(**attrs)

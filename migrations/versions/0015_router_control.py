@@ -43,6 +43,9 @@ def _router_columns() -> None:
     op.add_column("routers", sa.Column("api_username", sa.String(64), nullable=True))
     op.add_column("routers", sa.Column("api_password", sa.String(128), nullable=True))
     op.add_column("routers", sa.Column("bandwidth", sa.String(64), nullable=True))
+    op.add_column(
+        "routers", sa.Column("hotspot_network", postgresql.CIDR(), nullable=True)
+    )
 
 
 def upgrade() -> None:
@@ -124,6 +127,7 @@ def downgrade() -> None:
     op.drop_column("tariffs", "keepalive_grace")
     op.drop_column("tariffs", "keepalive")
     for column in (
+        "hotspot_network",
         "bandwidth",
         "api_password",
         "api_username",
