@@ -419,6 +419,53 @@ def router_status(ctx: Context, owner_name: str | None, as_json: bool) -> None:
     emit(rows, as_json, _status_text)
 
 
+@command(router, "script")
+@click.option("--nas-id", required=True)
+@click.option(
+    "--radius-address",
+    help="Our RADIUS server's address as the router reaches it "
+    "(default: HOTSPOT_RADIUS_HOST).",
+)
+@click.option("--portal-url", help="The portal (default: HOTSPOT_PORTAL_URL).")
+@pass_ctx
+def router_script(
+    ctx: Context,
+    nas_id: str,
+    radius_address: str | None,
+    portal_url: str | None,
+    as_json: bool,
+) -> None:
+    """Print the RouterOS script that connects a router (paste it into its
+    terminal). The router gets an API user of its own on first use."""
+    from .crypto import SAFE_ALNUM, random_string
+    from .db import transaction
+    from .routers.script import Onboarding, render
+    from .services.tenancy import get_router
+
+    settings = ctx.settings
+    with transaction(ctx.session_factory()) as db_session:
+        r = get_router(db_session, nas_id)
+        if not r.api_password:
+            r.api_username = r.api_username or "hotspot-api"
+            r.api_password = random_string(24, SAFE_ALNUM)
+            r.api_port = r.api_port or 8728
+        onboarding = Onboarding(
+            nas_identifier=r.nas_identifier,
+            secret=r.radius_secret,
+            radius_address=radius_address or settings.radius_host,
+            portal_url=portal_url or settings.portal_url,
+            coa_port=r.coa_port,
+            auth_port=settings.radius_auth_port,
+            acct_port=settings.radius_acct_port,
+            interim=settings.acct_interim_interval,
+            api_username=r.api_username or "hotspot-api",
+            api_password=r.api_password,
+            api_port=r.api_port or 8728,
+        )
+    text = render(onboarding)
+    emit({"nas_id": nas_id, "script": text}, as_json, lambda d: d["script"].rstrip())
+
+
 # -- live sessions ---------------------------------------------------------------
 @main.group()
 def session() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from urllib.parse import urlsplit
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import unquote, urlsplit
 
 
 def decode_octal(text: str) -> bytes:
@@ -71,3 +72,34 @@ def is_chap_challenge(chap_challenge: str) -> bool:
     except (UnicodeError, ValueError):
         return False
     return True
+
+
+_OCTAL_TEXT = re.compile(r"(\\[0-7]{3})+")
+
+
+def octal_text(value: str) -> str:
+    """``$(chap-id)``/``$(chap-challenge)`` in the form :func:`decode_octal` reads.
+
+    A login.html that builds a GET URL in JavaScript turns the backslash-octal text
+    into characters (``'\\371'`` is U+00F9), which arrive UTF-8 encoded: each code
+    point then stands for one byte (a backslash among them too), written back as
+    octal here. Text that already is backslash-octal (a form post) is returned as it
+    is, and so is anything that is not one byte per character (left to the
+    checks)."""
+    if not value or _OCTAL_TEXT.fullmatch(value) or any(ord(c) > 0xFF for c in value):
+        return value
+    return "".join(f"\\{ord(c):03o}" for c in value)
+
+
+def router_context(values: Mapping[str, str], names: Sequence[str]) -> dict[str, str]:
+    """The router's servlet variables as the stock templates send them: posted or
+    in the query string, by their name or their URL-escaped ``-esc`` variant
+    (``$(mac-esc)``, ``$(link-orig-esc)``), with the CHAP fields as octal text."""
+    out = {}
+    for name in names:
+        value = values.get(name)
+        if value is None and (escaped := values.get(f"{name}-esc")) is not None:
+            value = unquote(escaped)
+        value = (value or "")[:512]
+        out[name] = octal_text(value) if name.startswith("chap-") else value
+    return out

@@ -24,6 +24,7 @@ from simulator import RouterConfig, RunningSimulator, start_simulator
 from simulator.router import Session as SimSession
 from tests import factories
 from tests.cli.conftest import cli  # noqa: F401 (a fixture)
+from tests.portal.conftest import app  # noqa: F401 (a fixture)
 from tests.radius.conftest import wait_until
 
 API_PASSWORD = "api-secret-of-the-test"  # noqa: S105 (a test password)
@@ -169,13 +170,6 @@ def run_named_job(name: str, factory, now: dt.datetime | None = None, settings=N
 
 
 @pytest.fixture
-def api_client(settings):
+def api_client(app):  # noqa: F811 (the portal's app fixture)
     """The portal's API (its own role), as an integration calls it."""
-    from portal import create_app
-
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings)
-    yield app.test_client()
-    with app.app_context():
-        from portal.extensions import db
-
-        db.engine.dispose()
+    return app.test_client()
