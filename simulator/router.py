@@ -509,6 +509,13 @@ class Router:
         session = self._open_session(device, username, session_id, result)
         return LoginResult(ok=True, session=session, auth=result)
 
+    def open_session(self, mac: str, username: str) -> Session:
+        """A session as if RADIUS had accepted the device (benchmarks load a router
+        this way without an Access-Request per guest)."""
+        device = self.device(mac)
+        accept = AuthResult(code=2, attributes={})  # Access-Accept, no limits
+        return self._open_session(device, username, self._new_session_id(), accept)
+
     def _fail(
         self, device: Device, error: str, auth: AuthResult | None = None
     ) -> LoginResult:
