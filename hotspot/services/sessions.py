@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ..db import affected
@@ -20,6 +21,7 @@ from ..models import (
     RadiusSession,
     Router,
     RouterAction,
+    SessionKeepalive,
     Tariff,
     Voucher,
 )
@@ -253,8 +255,9 @@ def cut_sessions(
     used_up = [rs for rs, v in cards if _used_up(v, now)]
     fresh_after = now - dt.timedelta(seconds=fresh_window(acct_interim_interval))
     extra = [rs for rs in _over_device_limit(session, fresh_after) if rs not in used_up]
-    expired, used_up, extra = (
-        _not_cut_yet(session, x) for x in (expired, used_up, extra)
+    silent = [rs for rs in _silent(session, now) if rs not in used_up]
+    expired, used_up, extra, silent = (
+        _not_cut_yet(session, x) for x in (expired, used_up, extra, silent)
     )
     return {
         "identification_expired": queue_for_sessions(
@@ -262,6 +265,7 @@ def cut_sessions(
         ),
         "balance_used": queue_for_sessions(session, used_up, "balance_used", now),
         "device_limit": queue_for_sessions(session, extra, "device_limit", now),
+        "keepalive_lost": queue_for_sessions(session, silent, "keepalive_lost", now),
     }
 
 
@@ -286,3 +290,65 @@ def close_stale_sessions(
         .execution_options(synchronize_session=False)
     )
     return affected(result)
+
+
+# -- keep-alive (tariffs with ``keepalive``) ---------------------------------------
+#: Seconds a keep-alive session may stay silent when its tariff names no grace. A
+#: hidden page's timers run at most once a minute in Chromium (intensive throttling
+#: after 5 minutes hidden), so three missed wake-ups fit in it.
+DEFAULT_KEEPALIVE_GRACE = 180
+#: How often the status page pings.
+PING_SECONDS = 20
+
+
+def keepalive_grace(session: Session, owner_id: int, username: str) -> int | None:
+    """The grace of a card whose tariff wants keep-alive, else None."""
+    row = session.execute(
+        select(Tariff.keepalive, Tariff.keepalive_grace)
+        .join(Voucher, Voucher.tariff_id == Tariff.id)
+        .where(Voucher.owner_id == owner_id, Voucher.code == username)
+    ).first()
+    if row is None or not row.keepalive:
+        return None
+    return row.keepalive_grace or DEFAULT_KEEPALIVE_GRACE
+
+
+def device_session(session: Session, router_id: int, mac: str) -> RadiusSession | None:
+    """The open session of a device at a router (the newest)."""
+    return session.scalar(
+        _open()
+        .where(RadiusSession.router_id == router_id, RadiusSession.mac == mac)
+        .order_by(RadiusSession.started_at.desc())
+        .limit(1)
+    )
+
+
+def record_ping(session: Session, rs: RadiusSession, now: dt.datetime) -> None:
+    """The status page of this session is still open."""
+    stmt = insert(SessionKeepalive).values(radius_session_id=rs.id, seen_at=now)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["radius_session_id"], set_={"seen_at": now}
+        )
+    )
+
+
+def _silent(session: Session, now: dt.datetime) -> list[RadiusSession]:
+    """Keep-alive sessions whose page has been silent past the grace (counted from
+    the login when it never pinged)."""
+    grace = func.coalesce(Tariff.keepalive_grace, DEFAULT_KEEPALIVE_GRACE)
+    last = func.greatest(
+        RadiusSession.started_at,
+        func.coalesce(SessionKeepalive.seen_at, RadiusSession.started_at),
+    )
+    query = (
+        _open()
+        .join(Voucher, Voucher.id == RadiusSession.voucher_id)
+        .join(Tariff, Tariff.id == Voucher.tariff_id)
+        .outerjoin(
+            SessionKeepalive, SessionKeepalive.radius_session_id == RadiusSession.id
+        )
+        .where(Tariff.keepalive.is_(True))
+        .where(last + grace * dt.timedelta(seconds=1) < now)
+    )
+    return list(session.scalars(query))

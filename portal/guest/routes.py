@@ -46,6 +46,7 @@ from hotspot.services.identification import (
     returning_device,
     verify_code,
 )
+from hotspot.services.sessions import keepalive_grace
 from hotspot.services.trust import CloudNames, knows_address, router_for_request
 
 from ..extensions import csrf, db
@@ -375,12 +376,20 @@ def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
         password = chap_password_for(
             ctx["chap-id"], password, ctx.get("chap-challenge", "")
         )
+    router_id = ctx.get("router", "")
+    router = db.session.get(Router, int(router_id)) if router_id.isdigit() else None
+    keepalive = router is not None and keepalive_grace(
+        db.session, router.owner_id, username
+    )
     return render_template(
         "guest/redirect.html",
         action=ctx["link-login-only"],
         username=username,
         password=password,
-        dst=ctx.get("link-orig", ""),
+        # A keep-alive card lands on the status page, which keeps it online.
+        dst=url_for("guest.status", _external=True)
+        if keepalive
+        else ctx.get("link-orig", ""),
     )
 
 
@@ -403,3 +412,6 @@ def demo_outbox() -> Any:
 
 def _not_found() -> tuple[str, int]:
     return render_template("error.html", message=gettext("Page not found.")), 404
+
+
+from . import status as _status  # noqa: E402, F401 (its routes are on bp)
