@@ -77,16 +77,16 @@ def queue_action(
         next_attempt_at=now,
         created_at=now,
     )
-    target = dict(
-        index_elements=["router_id", "kind", "acct_session_id", "username"],
-        index_where=RouterAction.state == ActionState.PENDING.value,
-    )
+    keys = ["router_id", "kind", "acct_session_id", "username"]
+    pending = RouterAction.state == ActionState.PENDING.value
     if rate_limit:
         stmt = stmt.on_conflict_do_update(
-            **target, set_={"rate_limit": stmt.excluded.rate_limit}
+            index_elements=keys,
+            index_where=pending,
+            set_={"rate_limit": stmt.excluded.rate_limit},
         )
     else:
-        stmt = stmt.on_conflict_do_nothing(**target)
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys, index_where=pending)
     session.execute(stmt)
 
 
@@ -285,13 +285,13 @@ def _send_router(
         outcomes.append((action, result))
     counts: dict[str, int] = defaultdict(int)
     with transaction(factory) as session:
-        for action, result in outcomes:
-            if result is None:
+        for action, outcome in outcomes:
+            if outcome is None:
                 release(session, action, now, "router did not answer")
                 counts["deferred"] += 1
             else:
-                record(session, action, result, now)
-                counts["gone" if result.session_gone else result.outcome] += 1
+                record(session, action, outcome, now)
+                counts["gone" if outcome.session_gone else outcome.outcome] += 1
     return counts
 
 

@@ -101,8 +101,8 @@ def sync_queues(api: RouterApi, desired: list[Queue]) -> dict[str, int]:
             counts["changed"] += 1
     # Children before their parent.
     gone = [q for name, q in ours.items() if name not in wanted]
-    for queue in sorted(gone, key=lambda q: q.get("parent", "none") == "none"):
-        api.remove_queue(queue[".id"])
+    for row in sorted(gone, key=lambda q: q.get("parent", "none") == "none"):
+        api.remove_queue(row[".id"])
         counts["removed"] += 1
     return {k: counts[k] for k in ("added", "changed", "removed", "conflicts")}
 

@@ -30,7 +30,7 @@ from ..routers.outbox import queue_for_sessions
 from ..units import UnitError, parse_rate_limit
 
 
-def _open() -> Select[tuple[RadiusSession]]:
+def _open() -> Select[RadiusSession]:
     return select(RadiusSession).where(RadiusSession.stopped_at.is_(None))
 
 
@@ -149,7 +149,7 @@ def session_dict(rs: RadiusSession, nas_id: str = "") -> dict[str, Any]:
 
 
 # -- what the scheduler cuts -------------------------------------------------------
-def _identification_over(now: dt.datetime) -> Select[tuple[RadiusSession]]:
+def _identification_over(now: dt.datetime) -> Select[RadiusSession]:
     """Sessions of identified guests (no card) whose identification at the owner
     has run out (24 hours at most) with no newer one for that device."""
     same = (
