@@ -160,10 +160,15 @@ def _remove_by_api(action: Claimed, coa: CoaResult | None) -> CoaResult:
     return CoaResult("api", detail=f"{before}removed by the API")
 
 
-def claim_due(session: Session, now: dt.datetime, limit: int) -> list[Claimed]:
-    """Take up to ``limit`` due actions for :data:`LEASE` (skipping rows another
-    sender holds)."""
-    rows = session.execute(
+def claim_due(
+    session: Session,
+    now: dt.datetime,
+    limit: int,
+    router_ids: list[int] | None = None,
+) -> list[Claimed]:
+    """Take up to ``limit`` due actions (``router_ids``: of these routers only) for
+    :data:`LEASE`, skipping rows another sender holds."""
+    query = (
         select(RouterAction, Router)
         .join(Router, Router.id == RouterAction.router_id)
         .where(
@@ -175,7 +180,10 @@ def claim_due(session: Session, now: dt.datetime, limit: int) -> list[Claimed]:
         .order_by(RouterAction.next_attempt_at, RouterAction.id)
         .limit(limit)
         .with_for_update(of=RouterAction, skip_locked=True)
-    ).all()
+    )
+    if router_ids is not None:
+        query = query.where(RouterAction.router_id.in_(router_ids))
+    rows = session.execute(query).all()
     claimed = []
     for action, router in rows:
         action.claimed_until = now + LEASE
@@ -304,10 +312,12 @@ def send_due(
     workers: int = 16,
     timeout: float = 2.0,
     retries: int = 2,
+    router_ids: list[int] | None = None,
 ) -> SendReport:
-    """Send the due actions: at most ``workers`` routers at once."""
+    """Send the due actions (``router_ids``: of these routers only): at most
+    ``workers`` routers at once."""
     with transaction(factory) as session:
-        claimed = claim_due(session, now, limit)
+        claimed = claim_due(session, now, limit, router_ids)
     report = SendReport(sent=len(claimed))
     if not claimed:
         return report

@@ -107,16 +107,19 @@ def sync_queues(api: RouterApi, desired: list[Queue]) -> dict[str, int]:
     return {k: counts[k] for k in ("added", "changed", "removed", "conflicts")}
 
 
-def _plans(session: Session) -> list[tuple[ApiAccess, list[Queue]]]:
+def _plans(
+    session: Session, only: list[int] | None = None
+) -> list[tuple[ApiAccess, list[Queue]]]:
     """For each enabled router with an API: its access and the queues it should
     have (overrides: the newest speed a CoA gave each session online)."""
     from ..models import RadiusSession, Router, RouterAction
     from .outbox import api_access
 
     plans = []
-    routers = session.scalars(
-        select(Router).where(Router.enabled.is_(True), Router.api_port.is_not(None))
-    )
+    query = select(Router).where(Router.enabled.is_(True), Router.api_port.is_not(None))
+    if only is not None:
+        query = query.where(Router.id.in_(only))
+    routers = session.scalars(query)
     for router in routers:
         access = api_access(router)
         if access is None:
@@ -157,11 +160,16 @@ def _sync_one(access: ApiAccess, desired: list[Queue]) -> dict[str, int]:
         return {"errors": 1}
 
 
-def sync_all(factory: sessionmaker[Session], workers: int = 8) -> dict[str, int]:
-    """Sync every router's queues: plans read in a short transaction, the API
-    calls outside it, a few routers at once (each with its own timeout)."""
+def sync_all(
+    factory: sessionmaker[Session],
+    workers: int = 8,
+    only: list[int] | None = None,
+) -> dict[str, int]:
+    """Sync every router's queues (``only``: these routers): plans read in a short
+    transaction, the API calls outside it, a few routers at once (each with its
+    own timeout)."""
     with transaction(factory) as session:
-        plans = _plans(session)
+        plans = _plans(session, only)
     total: Counter[str] = Counter()
     if not plans:
         return {}

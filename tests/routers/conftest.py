@@ -173,3 +173,10 @@ def run_named_job(name: str, factory, now: dt.datetime | None = None, settings=N
 def api_client(app):  # noqa: F811 (the portal's app fixture)
     """The portal's API (its own role), as an integration calls it."""
     return app.test_client()
+
+
+def cut_reasons(scheduler_factory, session_factory, venue, now=None, settings=None):
+    """Run the cut-sessions job (over the whole database); the reasons of the
+    actions queued at this venue's router so far."""
+    run_named_job("cut-sessions", scheduler_factory, now, settings)
+    return [a.reason for a in actions_of(session_factory, venue.router)]

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from hotspot.clock import utcnow
 from hotspot.db import transaction
+from hotspot.routers import outbox
 from hotspot.services.tenancy import get_owner
 from hotspot.services.vouchers import revoke_voucher
 from tests import factories
 
 from .conftest import actions_of, run_named_job, wait_stopped, wait_stored
+
+
+def send(factory, venue) -> dict[str, int]:
+    """What the send job does, for this venue's router only (other tests leave
+    actions for routers of their own)."""
+    return outbox.send_due(factory, utcnow(), router_ids=[venue.router.id]).as_dict()
 
 
 def _voucher(session_factory, settings, venue, **limits):
@@ -38,8 +45,7 @@ def test_a_revoked_card_is_cut_at_the_router(
         "voucher_revoked",
     )
 
-    result = run_named_job("send-router-actions", scheduler_factory)
-    assert result == {"claimed": 1, "ack": 1}
+    run_named_job("send-router-actions", scheduler_factory)
     # The router holds only the other guest; the cut one got its Stop.
     assert venue.nas.get_session(online.session_id) is None
     assert venue.nas.get_session(staying.session_id) is not None
@@ -54,7 +60,7 @@ def test_a_revoked_card_is_cut_at_the_router(
     [done] = actions_of(session_factory, venue.router)
     assert (done.state, done.result, done.attempts) == ("done", "ack", 1)
     # Nothing left to send: a second run sends nothing.
-    assert run_named_job("send-router-actions", scheduler_factory) == {"claimed": 0}
+    assert send(scheduler_factory, venue) == {"claimed": 0}
     interims = online.interims_sent
     venue.nas.tick()
     assert online.interims_sent == interims  # no more accounting for it
@@ -94,7 +100,7 @@ def test_queueing_twice_queues_once_and_a_session_gone_is_done(
     _queue(session_factory, venue, online.session_id)
     assert len(actions_of(session_factory, venue.router)) == 1
 
-    assert run_named_job("send-router-actions", scheduler_factory) == {
+    assert send(scheduler_factory, venue) == {
         "claimed": 1,
         "gone": 1,
     }
@@ -118,7 +124,7 @@ def test_a_speed_change_is_a_coa_the_router_applies(
     [action] = actions_of(session_factory, venue.router)
     assert (action.kind, action.rate_limit) == ("coa", "256k/4M")
 
-    assert run_named_job("send-router-actions", scheduler_factory) == {
+    assert send(scheduler_factory, venue) == {
         "claimed": 1,
         "ack": 1,
     }

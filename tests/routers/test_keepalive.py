@@ -10,7 +10,7 @@ from hotspot.db import transaction
 from hotspot.models import SessionKeepalive
 from tests import factories
 
-from .conftest import run_named_job, wait_stored
+from .conftest import cut_reasons, run_named_job, wait_stored
 
 
 def _keepalive_card(session_factory, settings, venue, grace=60):
@@ -73,12 +73,10 @@ def test_pings_keep_it_and_silence_cuts_it(
         seen = s.get(SessionKeepalive, row.id).seen_at
 
     def cut(at):
-        return run_named_job("cut-sessions", scheduler_factory, at, settings)[
-            "keepalive_lost"
-        ]
+        return cut_reasons(scheduler_factory, session_factory, venue, at, settings)
 
-    assert cut(seen + dt.timedelta(seconds=59)) == 0
+    assert cut(seen + dt.timedelta(seconds=59)) == []
     later = seen + dt.timedelta(seconds=61)
-    assert cut(later) == 1
+    assert cut(later) == ["keepalive_lost"]
     run_named_job("send-router-actions", scheduler_factory, later)
     assert venue.nas.get_session(online.session_id) is None

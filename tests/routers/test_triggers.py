@@ -14,7 +14,7 @@ from hotspot.services.identification import blacklist_phone
 from hotspot.services.tenancy import create_api_token
 from tests import factories
 
-from .conftest import actions_of, run_named_job, wait_stored
+from .conftest import actions_of, cut_reasons, run_named_job, wait_stored
 
 PHONE = "998907770011"
 
@@ -118,20 +118,17 @@ def test_an_identification_past_its_hours_is_cut(
     venue = sim_venue()
     online = _identified_login(session_factory, settings, venue, "998907770012", 1)
     # Within the hour nothing is cut; after it, the session goes.
-    assert (
-        run_named_job("cut-sessions", scheduler_factory, settings=settings)[
-            "identification_expired"
-        ]
-        == 0
-    )
+    assert cut_reasons(scheduler_factory, session_factory, venue, None, settings) == []
     later = utcnow() + dt.timedelta(hours=1, minutes=1)
-    cut = run_named_job("cut-sessions", scheduler_factory, later, settings)
-    assert cut["identification_expired"] == 1
+    assert cut_reasons(scheduler_factory, session_factory, venue, later, settings) == [
+        "identification_expired"
+    ]
     run_named_job("send-router-actions", scheduler_factory, later)
     assert venue.nas.get_session(online.session_id) is None
     # Cut once: a later run queues nothing more for it.
-    again = run_named_job("cut-sessions", scheduler_factory, later, settings)
-    assert again["identification_expired"] == 0
+    assert cut_reasons(scheduler_factory, session_factory, venue, later, settings) == [
+        "identification_expired"
+    ]
 
 
 def test_a_metered_card_whose_balance_ran_out_is_cut(
@@ -151,17 +148,13 @@ def test_a_metered_card_whose_balance_ran_out_is_cut(
         )
     online = venue.login(card)
     wait_stored(session_factory, venue.router, online.session_id)
-    assert (
-        run_named_job("cut-sessions", scheduler_factory, settings=settings)[
-            "balance_used"
-        ]
-        == 0
-    )
+    assert cut_reasons(scheduler_factory, session_factory, venue, None, settings) == []
     # Accounting charged it all (the SQL function keeps these counters).
     with transaction(session_factory) as s:
         s.get(Voucher, card.voucher.id).used_bytes = 10_000_000
-    cut = run_named_job("cut-sessions", scheduler_factory, settings=settings)
-    assert cut["balance_used"] == 1
+    assert cut_reasons(scheduler_factory, session_factory, venue, None, settings) == [
+        "balance_used"
+    ]
     run_named_job("send-router-actions", scheduler_factory)
     assert venue.nas.get_session(online.session_id) is None
 
@@ -175,16 +168,12 @@ def test_devices_over_the_cards_limit_are_cut_newest_first(
     wait_stored(session_factory, venue.router, first.session_id)
     second = venue.login(card)
     wait_stored(session_factory, venue.router, second.session_id)
-    assert (
-        run_named_job("cut-sessions", scheduler_factory, settings=settings)[
-            "device_limit"
-        ]
-        == 0
-    )
+    assert cut_reasons(scheduler_factory, session_factory, venue, None, settings) == []
     with transaction(session_factory) as s:
         s.get(Voucher, card.voucher.id).max_devices = 1
-    cut = run_named_job("cut-sessions", scheduler_factory, settings=settings)
-    assert cut["device_limit"] == 1
+    assert cut_reasons(scheduler_factory, session_factory, venue, None, settings) == [
+        "device_limit"
+    ]
     run_named_job("send-router-actions", scheduler_factory)
     assert venue.nas.get_session(second.session_id) is None
     assert venue.nas.get_session(first.session_id) is not None
