@@ -138,3 +138,63 @@ def test_a_speed_change_is_a_coa_the_router_applies(
     request = venue.sim.coa.received[-1]
     assert request.code == 43  # CoA-Request
     assert request.attributes["Mikrotik-Rate-Limit"] == ["256k/4M"]
+
+
+def test_the_simulator_answers_like_a_hotspot(sim_venue, settings, session_factory):
+    """User-Name alone selects nothing (NAK Missing-Attribute); a wrong secret or a
+    missing Message-Authenticator gets no answer at all."""
+    from pyrad import client as pyrad_client
+    from pyrad import packet as pyrad_packet
+
+    from hotspot.routers import coa
+
+    venue = sim_venue()
+    card = _voucher(session_factory, settings, venue, time="1h")
+    online = venue.login(card)
+    port = venue.sim.coa.port
+
+    def request(secret: str, with_ma: bool = True, **attrs):
+        cl = pyrad_client.Client(
+            server=str(venue.router.ip_address),
+            coaport=port,
+            secret=secret.encode(),
+            dict=coa.dictionary(),
+            retries=1,
+            timeout=0.5,
+        )
+        pkt = pyrad_packet.CoAPacket(
+            code=pyrad_packet.DisconnectRequest,
+            secret=secret.encode(),
+            dict=coa.dictionary(),
+        )
+        if with_ma:
+            pkt.add_message_authenticator()
+        for name, value in attrs.items():
+            pkt[name.replace("_", "-")] = value
+        try:
+            return cl.SendPacket(pkt)
+        except pyrad_client.Timeout:
+            return None
+        finally:
+            cl._CloseSocket()
+
+    reply = request(venue.secret, User_Name=card.code)
+    assert reply.code == pyrad_packet.DisconnectNAK
+    assert reply["Error-Cause"] == [402]
+    assert (
+        request("not-the-secret", User_Name=card.code, Framed_IP_Address=online.ip)
+        is None
+    )
+    assert (
+        request(venue.secret, False, User_Name=card.code, Framed_IP_Address=online.ip)
+        is None
+    )
+    assert venue.nas.get_session(online.session_id) is not None
+    assert [r.answer for r in venue.sim.coa.received] == ["nak", "dropped", "dropped"]
+    # The same with all three keys ends it.
+    result = coa.send(
+        coa.CoaTarget(str(venue.router.ip_address), port, venue.secret),
+        coa.SessionRef(card.code, online.session_id, online.ip),
+    )
+    assert result.outcome == "ack"
+    assert venue.nas.get_session(online.session_id) is None
