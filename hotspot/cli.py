@@ -466,6 +466,54 @@ def router_script(
     emit({"nas_id": nas_id, "script": text}, as_json, lambda d: d["script"].rstrip())
 
 
+@command(router, "control")
+@click.option("--nas-id", required=True)
+@click.option("--coa-port", type=int, help="Its incoming RADIUS port (3799).")
+@click.option(
+    "--coa/--no-coa",
+    "coa_enabled",
+    default=None,
+    help="Whether it accepts Disconnect/CoA (/radius incoming set accept=yes); "
+    "without, the RouterOS API is used.",
+)
+@click.option("--api-port", type=int, help="Its RouterOS API port (8728).")
+@click.option("--api-username")
+@click.option(
+    "--api-password-file",
+    type=click.File("r"),
+    help="Read the API password from this file ('-': standard input).",
+)
+@click.option("--bandwidth", help="The hotspot's total bandwidth, rx/tx ('': none).")
+@click.option("--hotspot-network", help="The guests' network, e.g. 10.5.50.0/24.")
+@pass_ctx
+def router_control(
+    ctx: Context,
+    nas_id: str,
+    api_password_file: Any,
+    as_json: bool,
+    **values: Any,
+) -> None:
+    """How we act on a router's sessions: incoming RADIUS, RouterOS API, queues."""
+    from .db import transaction
+    from .routers.control import control_dict, set_router_control
+    from .services.tenancy import get_router
+
+    if api_password_file is not None:
+        values["api_password"] = api_password_file.read().strip()
+    with transaction(ctx.session_factory()) as db_session:
+        r = set_router_control(db_session, get_router(db_session, nas_id), **values)
+        data = control_dict(r)
+    emit(
+        data,
+        as_json,
+        lambda d: (
+            f"{d['nas_id']}: incoming RADIUS "
+            f"{'port ' + str(d['coa_port']) if d['coa_enabled'] else 'off'}, API "
+            f"{d['api_port'] or 'none'}, bandwidth {d['bandwidth'] or 'none'}"
+        ),
+    )
+
+
 # -- live sessions ---------------------------------------------------------------
 @main.group()
 def session() -> None:

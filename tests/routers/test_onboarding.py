@@ -5,6 +5,7 @@ characters a JavaScript redirect makes of them)."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote as urlquote
@@ -141,3 +142,46 @@ def test_a_get_redirect_with_esc_names_and_decoded_chap(app, session_factory):
     # Without a router context a GET is still refused.
     stranger = app.test_client()
     assert stranger.get("/login").status_code == 400
+
+
+def test_router_control_settings(cli, session_factory):
+    with transaction(session_factory) as s:
+        router = factories.router(s, factories.owner(s))
+        nas_id = router.nas_identifier
+    out = cli(
+        "router",
+        "control",
+        "--nas-id",
+        nas_id,
+        "--coa-port",
+        "1700",
+        "--no-coa",
+        "--api-port",
+        "8729",
+        "--api-username",
+        "ops",
+        "--api-password-file",
+        "-",
+        "--bandwidth",
+        "50M/100M",
+        "--hotspot-network",
+        "10.5.50.0/24",
+        "--json",
+        stdin="pw-of-the-api\n",
+    ).stdout
+    assert json.loads(out) == {
+        "nas_id": nas_id,
+        "coa_port": 1700,
+        "coa_enabled": False,
+        "api_port": 8729,
+        "api_username": "ops",
+        "api_password_set": True,
+        "bandwidth": "50M/100M",
+        "hotspot_network": "10.5.50.0/24",
+    }
+    with session_factory() as s:
+        assert s.get(Router, router.id).api_password == "pw-of-the-api"
+    bad = cli("router", "control", "--nas-id", nas_id, "--coa-port", "0", ok=False)
+    assert bad.returncode == 1 and "port" in bad.stderr
+    text = cli("router", "status").stdout
+    assert f"{nas_id}" in text and "incoming RADIUS off" in text
