@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(text)
     if out is not None and not args.no_write:
-        out.write_text(text)
+        from .disconnect import carry_over
+
+        out.write_text(carry_over(out, text))
         log(f"written {out}")
     log(f"total {time.monotonic() - t0:.0f} s")
     return 0

@@ -194,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from alembic import command
-    from devstack.postgres import PostgresCluster, free_port
 
+    from devstack.postgres import PostgresCluster, free_port
     from hotspot.cli import alembic_config
     from hotspot.crypto import new_fernet_key
     from hotspot.settings import Settings

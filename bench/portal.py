@@ -210,8 +210,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from alembic import command
-    from devstack.postgres import PostgresCluster, free_port
 
+    from devstack.postgres import PostgresCluster, free_port
     from hotspot.cli import alembic_config
     from hotspot.crypto import new_fernet_key
 

@@ -417,6 +417,237 @@ def router_set(
 
 
 # -- tariffs ---------------------------------------------------------------------
+def _status_text(rows: list[dict[str, Any]]) -> str:
+    lines = []
+    for r in rows:
+        line = (
+            f"{r['nas_id']:<20} {r['pending']} pending, {r['failed']} failed, "
+            f"last ok {r['last_ok'] or 'never'}"
+        )
+        if not r["coa_enabled"]:
+            line += ", incoming RADIUS off"
+        if r["last_error"]:
+            line += f", last error: {r['last_error']}"
+        lines.append(line)
+    return "\n".join(lines) or "No routers."
+
+
+@command(router, "status")
+@click.option("--owner", "owner_name", help="Only this owner's routers.")
+@pass_ctx
+def router_status(ctx: Context, owner_name: str | None, as_json: bool) -> None:
+    """What the routers were asked to do (Disconnect, CoA): pending and failed
+    actions, the last error, the last success."""
+    from .routers.outbox import router_status as outbox_status
+    from .services.tenancy import get_owner, list_routers
+
+    with ctx.session_factory()() as session:
+        owner_ = get_owner(session, owner_name) if owner_name else None
+        routers = list_routers(session, owner_)
+        status = outbox_status(session, routers)
+        rows = [
+            {
+                "nas_id": r.nas_identifier,
+                "coa_port": r.coa_port,
+                "coa_enabled": r.coa_enabled,
+                **status[r.id],
+            }
+            for r in routers
+        ]
+    emit(rows, as_json, _status_text)
+
+
+@command(router, "script")
+@click.option("--nas-id", required=True)
+@click.option(
+    "--radius-address",
+    help="Our RADIUS server's address as the router reaches it "
+    "(default: HOTSPOT_RADIUS_HOST).",
+)
+@click.option("--portal-url", help="The portal (default: HOTSPOT_PORTAL_URL).")
+@pass_ctx
+def router_script(
+    ctx: Context,
+    nas_id: str,
+    radius_address: str | None,
+    portal_url: str | None,
+    as_json: bool,
+) -> None:
+    """Print the RouterOS script that connects a router (paste it into its
+    terminal). The router gets an API user of its own on first use."""
+    from .crypto import SAFE_ALNUM, random_string
+    from .db import transaction
+    from .routers.script import Onboarding, render
+    from .services.tenancy import get_router
+
+    settings = ctx.settings
+    with transaction(ctx.session_factory()) as db_session:
+        r = get_router(db_session, nas_id)
+        if not r.api_password:
+            r.api_username = r.api_username or "hotspot-api"
+            r.api_password = random_string(24, SAFE_ALNUM)
+            r.api_port = r.api_port or 8728
+        onboarding = Onboarding(
+            nas_identifier=r.nas_identifier,
+            secret=r.radius_secret,
+            radius_address=radius_address or settings.radius_host,
+            portal_url=portal_url or settings.portal_url,
+            coa_port=r.coa_port,
+            auth_port=settings.radius_auth_port,
+            acct_port=settings.radius_acct_port,
+            interim=settings.acct_interim_interval,
+            api_username=r.api_username or "hotspot-api",
+            api_password=r.api_password,
+            api_port=r.api_port or 8728,
+        )
+    text = render(onboarding)
+    emit({"nas_id": nas_id, "script": text}, as_json, lambda d: d["script"].rstrip())
+
+
+@command(router, "control")
+@click.option("--nas-id", required=True)
+@click.option("--coa-port", type=int, help="Its incoming RADIUS port (3799).")
+@click.option(
+    "--coa/--no-coa",
+    "coa_enabled",
+    default=None,
+    help="Whether it accepts Disconnect/CoA (/radius incoming set accept=yes); "
+    "without, the RouterOS API is used.",
+)
+@click.option("--api-port", type=int, help="Its RouterOS API port (8728).")
+@click.option("--api-username")
+@click.option(
+    "--api-password-file",
+    type=click.File("r"),
+    help="Read the API password from this file ('-': standard input).",
+)
+@click.option("--bandwidth", help="The hotspot's total bandwidth, rx/tx ('': none).")
+@click.option("--hotspot-network", help="The guests' network, e.g. 10.5.50.0/24.")
+@pass_ctx
+def router_control(
+    ctx: Context,
+    nas_id: str,
+    api_password_file: Any,
+    as_json: bool,
+    **values: Any,
+) -> None:
+    """How we act on a router's sessions: incoming RADIUS, RouterOS API, queues."""
+    from .db import transaction
+    from .routers.control import control_dict, set_router_control
+    from .services.tenancy import get_router
+
+    if api_password_file is not None:
+        values["api_password"] = api_password_file.read().strip()
+    with transaction(ctx.session_factory()) as db_session:
+        r = set_router_control(db_session, get_router(db_session, nas_id), **values)
+        data = control_dict(r)
+    emit(
+        data,
+        as_json,
+        lambda d: (
+            f"{d['nas_id']}: incoming RADIUS "
+            f"{'port ' + str(d['coa_port']) if d['coa_enabled'] else 'off'}, API "
+            f"{d['api_port'] or 'none'}, bandwidth {d['bandwidth'] or 'none'}"
+        ),
+    )
+
+
+# -- live sessions ---------------------------------------------------------------
+@main.group()
+def session() -> None:
+    """Live sessions: list, disconnect, change speed."""
+
+
+@command(session, "list")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--router", "nas_id", help="Only at this router (NAS-Identifier).")
+@pass_ctx
+def session_list(
+    ctx: Context, owner_name: str, nas_id: str | None, as_json: bool
+) -> None:
+    """The owner's sessions online now."""
+    from .services.sessions import live_sessions, session_dict
+    from .services.tenancy import get_owner, get_router, list_routers
+
+    with ctx.session_factory()() as db_session:
+        owner_ = get_owner(db_session, owner_name)
+        router_ = get_router(db_session, nas_id, owner_) if nas_id else None
+        names = {r.id: r.nas_identifier for r in list_routers(db_session, owner_)}
+        rows = [
+            session_dict(rs, names.get(rs.router_id, ""))
+            for rs in live_sessions(db_session, owner=owner_, router=router_)
+        ]
+    emit(
+        rows,
+        as_json,
+        lambda rows: (
+            "\n".join(
+                f"{r['id']:<8} {r['router']:<20} {r['username']:<16} "
+                f"{r['mac'] or '':<17} {r['ip'] or '':<15} since {r['started_at'][:19]}"
+                for r in rows
+            )
+            or "No sessions online."
+        ),
+    )
+
+
+@command(session, "disconnect")
+@click.option("--owner", "owner_name", required=True)
+@click.argument("session_id", type=int)
+@pass_ctx
+def session_disconnect(
+    ctx: Context, owner_name: str, session_id: int, as_json: bool
+) -> None:
+    """Cut a session: its router gets a Disconnect within seconds."""
+    from .clock import utcnow
+    from .db import transaction
+    from .services.sessions import disconnect_session, session_dict
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as db_session:
+        rs = disconnect_session(
+            db_session, get_owner(db_session, owner_name), session_id, utcnow()
+        )
+        data = session_dict(rs)
+    emit(data, as_json, lambda d: f"Session {d['id']} ({d['username']}) is being cut.")
+
+
+@command(session, "speed")
+@click.option("--owner", "owner_name", required=True)
+@click.option("--voucher", "code", help="One card.")
+@click.option("--tariff", "tariff_name", help="A tariff and every card sold with it.")
+@click.option("--rate", required=True, help="Mikrotik-Rate-Limit, e.g. 1M/4M.")
+@pass_ctx
+def session_speed(
+    ctx: Context,
+    owner_name: str,
+    code: str | None,
+    tariff_name: str | None,
+    rate: str,
+    as_json: bool,
+) -> None:
+    """Change the speed of a card or a tariff, also for the sessions online (CoA)."""
+    from .clock import utcnow
+    from .db import transaction
+    from .services.sessions import change_speed
+    from .services.tenancy import get_owner
+
+    with transaction(ctx.session_factory()) as db_session:
+        count = change_speed(
+            db_session,
+            get_owner(db_session, owner_name),
+            rate,
+            utcnow(),
+            voucher_code=code,
+            tariff_name=tariff_name,
+        )
+    emit(
+        {"rate": rate, "sessions": count},
+        as_json,
+        lambda d: f"Speed {d['rate']}; {d['sessions']} session(s) online changed.",
+    )
+
+
 @main.group()
 def tariff() -> None:
     """Tariffs."""

@@ -15,12 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.clock import Clock
 from hotspot.db import database_unreachable, describe_db_error, transaction
+from hotspot.routers.outbox import send_due
+from hotspot.routers.queues import sync_all
 from hotspot.services.access import purge_login_tickets
 from hotspot.services.accounts import purge_login_attempts
 from hotspot.services.flows import drop_expired_partitions, ensure_partitions
 from hotspot.services.guest import purge_guest_vouchers, reset_guest_usage
 from hotspot.services.identification import purge_document_attempts
 from hotspot.services.retention import purge_expired
+from hotspot.services.sessions import close_stale_sessions, cut_sessions
 from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import mark_expired_vouchers
 from hotspot.settings import Settings
@@ -70,7 +73,37 @@ def flow_partitions(ctx: JobContext) -> dict[str, object]:
     return {"created": created, "dropped": dropped}
 
 
+def send_router_actions(ctx: JobContext) -> dict[str, int]:
+    """Disconnects and CoAs of the outbox; the network I/O runs outside any
+    transaction (hotspot.routers.outbox)."""
+    return send_due(ctx.factory, ctx.now).as_dict()
+
+
+def cut_ended_sessions(ctx: JobContext) -> dict[str, int]:
+    """Disconnects for sessions that may no longer be online (identification over,
+    card used up, too many devices); the send job delivers them."""
+    with transaction(ctx.factory) as session:
+        return cut_sessions(session, ctx.now, ctx.settings.acct_interim_interval)
+
+
+def close_stale(ctx: JobContext) -> int:
+    """Sessions silent for 3 interim intervals are closed (Lost-Carrier)."""
+    with transaction(ctx.factory) as session:
+        return close_stale_sessions(
+            session, ctx.now, ctx.settings.acct_interim_interval
+        )
+
+
+def sync_router_queues(ctx: JobContext) -> dict[str, int]:
+    """Simple queues through the RouterOS API (hotspot.routers.queues)."""
+    return sync_all(ctx.factory)
+
+
 JOBS: tuple[Job, ...] = (
+    Job("sync-queues", sync_router_queues, seconds=300),
+    Job("cut-sessions", cut_ended_sessions, seconds=15),
+    Job("close-stale-sessions", close_stale, seconds=60),
+    Job("send-router-actions", send_router_actions, seconds=5),
     Job("purge-login-tickets", in_one_transaction(purge_login_tickets), seconds=60),
     Job(
         "mark-expired-vouchers", in_one_transaction(mark_expired_vouchers), seconds=300

@@ -137,6 +137,16 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         "drop Access-Accept/Reject without Message-Authenticator (RouterOS 7.15+)",
     )
     flag(g, "--accounting", defaults.accounting, "send RADIUS accounting")
+    add(
+        g,
+        "--coa-port",
+        None,
+        "incoming RADIUS (Disconnect/CoA) UDP port on --bind; unset: off",
+        type=int,
+    )
+    add(g, "--api-port", None, "RouterOS API TCP port on --bind; unset: off", type=int)
+    add(g, "--api-username", defaults.api_username, "RouterOS API user")
+    add(g, "--api-password", defaults.api_password, "RouterOS API password")
 
     g = parser.add_argument_group("sessions")
     add(
@@ -185,6 +195,10 @@ def config_from_args(args: argparse.Namespace) -> RouterConfig:
         bind_address=args.bind,
         require_message_authenticator=args.require_message_authenticator,
         accounting=args.accounting,
+        coa_port=args.coa_port,
+        api_port=args.api_port,
+        api_username=args.api_username,
+        api_password=args.api_password,
         nas_identifier=args.nas_identifier,
         nas_ip_address=args.nas_ip,
         server_name=args.server_name,

@@ -67,6 +67,16 @@ class RouterConfig:
     require_message_authenticator: bool = False
     #: Send accounting (``/ip hotspot profile radius-accounting``).
     accounting: bool = True
+    #: Incoming RADIUS (``/radius incoming``): Disconnect/CoA port on the bind
+    #: address; None: off (RouterOS's default), 0: a free port.
+    coa_port: int | None = None
+    #: Drop Disconnect/CoA requests without Message-Authenticator.
+    coa_require_message_authenticator: bool = False
+    #: RouterOS API (``/ip service api``) TCP port on the bind address; None: off,
+    #: 0: a free port. Its user and password:
+    api_port: int | None = None
+    api_username: str = "hotspot-api"
+    api_password: str = "api-password-2026"  # noqa: S105 (the demo stack's)
 
     # identity
     #: Router identity: NAS-Identifier and ``$(identity)``.
@@ -323,6 +333,10 @@ class Router:
         self._sessions: dict[str, Session] = {}  # by session id
         self._session_by_mac: dict[str, Session] = {}
         self._ended: deque[Session] = deque(maxlen=1000)
+        #: ``/ip hotspot cookie``: MAC -> (id, user), made at each login (the
+        #: profile's login-by=cookie would log the device back in with it).
+        self._cookies: dict[str, tuple[int, str]] = {}
+        self._cookie_ids = 0
         network = ipaddress.IPv4Network(self.config.network)
         hosts = network.hosts()
         self.gateway_ip = str(next(hosts))
@@ -402,6 +416,15 @@ class Router:
         """The active session of a device, or None."""
         with self._lock:
             return self._session_by_mac.get(format_mac(mac))
+
+    def cookie_items(self) -> list[tuple[int, tuple[str, str]]]:
+        """``/ip hotspot cookie``: (id, (MAC, user)) for each cookie."""
+        with self._lock:
+            return [(i, (mac, user)) for mac, (i, user) in self._cookies.items()]
+
+    def remove_cookie(self, mac: str) -> bool:
+        with self._lock:
+            return self._cookies.pop(format_mac(mac), None) is not None
 
     def get_session(self, session_id: str) -> Session | None:
         """An active session by Acct-Session-Id, or None."""
@@ -486,6 +509,13 @@ class Router:
         session = self._open_session(device, username, session_id, result)
         return LoginResult(ok=True, session=session, auth=result)
 
+    def open_session(self, mac: str, username: str) -> Session:
+        """A session as if RADIUS had accepted the device (benchmarks load a router
+        this way without an Access-Request per guest)."""
+        device = self.device(mac)
+        accept = AuthResult(code=2, attributes={})  # Access-Accept, no limits
+        return self._open_session(device, username, self._new_session_id(), accept)
+
     def _fail(
         self, device: Device, error: str, auth: AuthResult | None = None
     ) -> LoginResult:
@@ -536,6 +566,8 @@ class Router:
                     return other
                 self._sessions[session_id] = session
                 self._session_by_mac[device.mac] = session
+                self._cookie_ids += 1
+                self._cookies[device.mac] = (self._cookie_ids, session.username)
                 device.last_error = ""
             self._send_accounting(session, "Start")
         return session
@@ -560,31 +592,68 @@ class Router:
         ip: str | None = None,
         mac: str | None = None,
         cause: str = "Admin-Reset",
+        background: bool = False,
     ) -> list[Session]:
         """End every active session matching all the given keys (for the API
-        and CoA listeners: ``/ip hotspot active remove``, Disconnect-Request)."""
-        if not any((session_id, username, ip, mac)):
-            raise ValueError("give at least one of session_id, username, ip, mac")
+        and CoA listeners: ``/ip hotspot active remove``, Disconnect-Request).
+
+        ``background``: the Accounting-Stops go out from the accounting threads
+        (a listener answers at once, as RouterOS does)."""
         causes = self.radius.dictionary.attributes["Acct-Terminate-Cause"].values
         if not causes.HasForward(cause):
             raise ValueError(f"unknown Acct-Terminate-Cause {cause!r}")
-        norm_mac = format_mac(mac) if mac else None
         now = self.clock()
-        ended: list[Session] = []
         with self._lock:
-            for session in list(self._sessions.values()):
-                if (
-                    (session_id is None or session.session_id == session_id)
-                    and (username is None or session.username == username)
-                    and (ip is None or session.ip == ip)
-                    and (norm_mac is None or session.mac == norm_mac)
-                ):
-                    self._advance(session, now)
-                    self._end(session, cause, now)
-                    ended.append(session)
+            ended = self._matching(session_id, username, ip, mac)
+            for session in ended:
+                self._advance(session, now)
+                self._end(session, cause, now)
         for session in ended:
-            self._send_stop(session)
+            if background:
+                self._executor.submit(self._send_stop, session)
+            else:
+                self._send_stop(session)
         return ended
+
+    def _matching(
+        self,
+        session_id: str | None,
+        username: str | None,
+        ip: str | None,
+        mac: str | None,
+    ) -> list[Session]:
+        """Active sessions matching every key given (lock held)."""
+        if not any((session_id, username, ip, mac)):
+            raise ValueError("give at least one of session_id, username, ip, mac")
+        norm_mac = format_mac(mac) if mac else None
+        return [
+            session
+            for session in self._sessions.values()
+            if (session_id is None or session.session_id == session_id)
+            and (username is None or session.username == username)
+            and (ip is None or session.ip == ip)
+            and (norm_mac is None or session.mac == norm_mac)
+        ]
+
+    def change_rate(
+        self,
+        rate_limit: str,
+        *,
+        session_id: str | None = None,
+        username: str | None = None,
+        ip: str | None = None,
+        mac: str | None = None,
+    ) -> list[Session]:
+        """Give the matching sessions a new Mikrotik-Rate-Limit (a CoA-Request)."""
+        rx_bps, tx_bps = parse_rate_limit(rate_limit)
+        now = self.clock()
+        with self._lock:
+            changed = self._matching(session_id, username, ip, mac)
+            for session in changed:
+                self._advance(session, now)  # the old rate up to now
+                session.rate_limit = rate_limit
+                session.rx_limit_bps, session.tx_limit_bps = rx_bps, tx_bps
+        return changed
 
     def _end(self, session: Session, cause: str, now: float) -> None:
         """Remove a session from the active list (with the lock held)."""

@@ -19,8 +19,10 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from .coa import CoaListener
 from .hotspot import HotspotApp, create_app
 from .router import Router, RouterConfig
+from .routeros import RouterOsServer
 
 log = logging.getLogger("simulator.server")
 http_log = logging.getLogger("simulator.http")
@@ -62,6 +64,10 @@ class RunningSimulator:
     _http: BaseWSGIServer = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
+    #: The incoming RADIUS listener (Disconnect/CoA), when ``coa_port`` is set.
+    coa: CoaListener | None = None
+    #: The RouterOS API server, when ``api_port`` is set.
+    api: RouterOsServer | None = None
 
     @property
     def url(self) -> str:
@@ -77,6 +83,10 @@ class RunningSimulator:
         if self._stopped:
             return
         self._stopped = True
+        if self.coa is not None:
+            self.coa.stop()
+        if self.api is not None:
+            self.api.stop()
         self._http.shutdown()
         self._thread.join()
         self._http.server_close()
@@ -119,6 +129,26 @@ def start_simulator(
     )
     thread.start()
     app.router.start()
+    coa = None
+    if app.config.coa_port is not None:
+        coa = CoaListener(
+            app.router,
+            host=app.config.bind_address or "127.0.0.1",
+            port=app.config.coa_port,
+            secret=app.config.secret,
+            require_message_authenticator=app.config.coa_require_message_authenticator,
+        ).start()
+        log.info("incoming RADIUS (Disconnect/CoA) on %s:%s", coa.host, coa.port)
+    api = None
+    if app.config.api_port is not None:
+        api = RouterOsServer(
+            app.router,
+            app.config.bind_address or "127.0.0.1",
+            app.config.api_port,
+            app.config.api_username,
+            app.config.api_password,
+        ).start()
+        log.info("RouterOS API on port %s", api.port)
     log.info(
         "hotspot %s listening on http://%s:%s, RADIUS %s:%s/%s, portal %s",
         app.config.nas_identifier,
@@ -136,4 +166,6 @@ def start_simulator(
         port=http.port,
         _http=http,
         _thread=thread,
+        coa=coa,
+        api=api,
     )

@@ -2,6 +2,7 @@
 
 from .accounting import AccountingDeadLetter, RadiusSession
 from .accounts import Account, LoginAttempt, Role
+from .actions import ActionKind, ActionState, RouterAction, SessionKeepalive
 from .ads import AdBanner, AdEvent, VenueLogo
 from .audit import AuditEntry
 from .base import Base
@@ -31,6 +32,10 @@ __all__ = [
     "LoginAttempt",
     "Role",
     "SessionRollup",
+    "ActionKind",
+    "ActionState",
+    "RouterAction",
+    "SessionKeepalive",
     "ApiToken",
     "AuditEntry",
     "AuthFailure",

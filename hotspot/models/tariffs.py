@@ -69,3 +69,7 @@ class Tariff(CreatedAt, Base):
     guest_mode: Mapped[str | None] = mapped_column(String(16))
     #: Seconds after a guest's first login of a period until the allowance returns.
     reset_period: Mapped[int | None]
+    #: The guest's status page must keep pinging the portal: a session silent for
+    #: longer than ``keepalive_grace`` seconds is cut (a card left behind).
+    keepalive: Mapped[bool] = mapped_column(default=False, server_default="false")
+    keepalive_grace: Mapped[int | None]

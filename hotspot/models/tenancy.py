@@ -55,13 +55,26 @@ class Router(CreatedAt, Base):
         ARRAY(CIDR), default=list, server_default="{}"
     )
     #: Hosts ``link-login-only`` may point at (the router's own hotspot); empty:
-    #: MikroTik's default hotspot address (hotspot.mikrotik.DEFAULT_HOTSPOT_HOSTS).
+    #: MikroTik's default hotspot address (hotspot.routers.login.DEFAULT_HOTSPOT_HOSTS).
     hotspot_hosts: Mapped[list[str]] = mapped_column(
         ARRAY(String(255)), default=list, server_default="{}"
     )
     #: MikroTik IP Cloud name (``<serial>.sn.mynetname.net``): a router with a
     #: dynamic public address is also known by what this name resolves to.
     cloud_name: Mapped[str | None] = mapped_column(String(255))
+    #: Incoming RADIUS (Disconnect/CoA, RFC 5176): ``/radius incoming`` port, and
+    #: whether the router accepts them (off: the RouterOS API is used instead).
+    coa_port: Mapped[int] = mapped_column(default=3799, server_default="3799")
+    coa_enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
+    #: RouterOS API (8728), None: not configured. The password is stored in clear:
+    #: logging in needs it.
+    api_port: Mapped[int | None]
+    api_username: Mapped[str | None] = mapped_column(String(64))
+    api_password: Mapped[str | None] = mapped_column(String(128))
+    #: The hotspot's total bandwidth (the parent queue's max-limit, ``rx/tx``).
+    bandwidth: Mapped[str | None] = mapped_column(String(64))
+    #: The guests' network (the parent queue's target), e.g. 10.5.50.0/24.
+    hotspot_network: Mapped[str | None] = mapped_column(CIDR)
 
     owner: Mapped[Owner] = relationship(back_populates="routers")
 

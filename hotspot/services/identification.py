@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from ..clock import utcnow
 from ..crypto import hash_secret, random_string, verify_secret
 from ..db import affected
 from ..errors import InvalidInput, NotFound
@@ -35,10 +36,12 @@ from ..models import (
 )
 from ..phones import mask, normalise_phone
 from ..policy import Accept, Reject
+from ..routers.outbox import queue_for_sessions
 from ..settings import Settings
 from ..sms.dispatch import queue_sms
 from ..venues import OwnerPolicy
 from .access import PortalLogin, decide, issue_ticket
+from .sessions import subject_sessions
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +64,14 @@ def is_blacklisted(session: Session, owner_id: int, phone: str) -> bool:
 
 
 def blacklist_phone(
-    session: Session, owner: Owner | None, phone_text: str, reason: str = ""
+    session: Session,
+    owner: Owner | None,
+    phone_text: str,
+    reason: str = "",
+    now: dt.datetime | None = None,
 ) -> PhoneBlacklist:
-    """Block a phone at one owner's venues, or everywhere (owner None: operator)."""
+    """Block a phone at one owner's venues, or everywhere (owner None: operator);
+    its sessions online there get a Disconnect."""
     phone = normalise_phone(phone_text, ("*",))
     if phone is None:
         raise InvalidInput(f"not a phone number: {phone_text!r}")
@@ -76,12 +84,14 @@ def blacklist_phone(
             else PhoneBlacklist.owner_id == owner_id,
         )
     )
-    if existing:
-        return existing
-    entry = PhoneBlacklist(owner_id=owner_id, phone=phone, reason=reason[:200])
-    session.add(entry)
-    session.flush()
-    return entry
+    if existing is None:
+        existing = PhoneBlacklist(owner_id=owner_id, phone=phone, reason=reason[:200])
+        session.add(existing)
+        session.flush()
+    # A guest online with this phone is cut (queued in this transaction).
+    online = subject_sessions(session, phone, owner_id)
+    queue_for_sessions(session, online, "phone_blocked", now or utcnow())
+    return existing
 
 
 def list_blacklist(

@@ -18,6 +18,8 @@ from ..crypto import DIGITS, SAFE_ALNUM, PinCipher, random_string
 from ..db import affected
 from ..errors import InvalidInput, NotFound
 from ..models import Owner, Tariff, Voucher, VoucherBatch
+from ..routers.outbox import queue_for_sessions
+from .sessions import voucher_sessions
 
 #: alnum: no 0/O and 1/I, and no L either (read as 1 or l on small print).
 PIN_ALPHABETS = {"digits": DIGITS, "alnum": SAFE_ALNUM.replace("L", "")}
@@ -220,13 +222,16 @@ def list_vouchers(
 def revoke_voucher(
     session: Session, owner: Owner, code: str, now: dt.datetime
 ) -> Voucher:
-    """Revoke a card: RADIUS refuses it from now on (an open session is cut by the
-    router-control jobs)."""
+    """Revoke a card: RADIUS refuses it from now on, and its open sessions get a
+    Disconnect (queued in this transaction)."""
     voucher = get_voucher(session, owner, code)
     if voucher.status != "revoked":
         voucher.status = "revoked"
         voucher.revoked_at = now
         session.flush()
+    queue_for_sessions(
+        session, voucher_sessions(session, voucher), "voucher_revoked", now
+    )
     return voucher
 
 

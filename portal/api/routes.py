@@ -19,6 +19,11 @@ from hotspot.services.identification import (
     list_blacklist,
     unblock_phone,
 )
+from hotspot.services.sessions import (
+    disconnect_session,
+    live_sessions,
+    session_dict,
+)
 from hotspot.services.tariffs import (
     add_tariff,
     archive_tariff,
@@ -180,6 +185,25 @@ def vouchers() -> Any:
 @owner_required
 def voucher_revoke(code: str) -> Any:
     return jsonify(voucher_dict(revoke_voucher(db.session, g.owner, code, _now())))
+
+
+@bp.get("/sessions")
+@owner_required
+def sessions() -> Any:
+    """The owner's sessions online (``?router=<nas id>``: at one router)."""
+    nas_id = request.args.get("router")
+    router = get_router(db.session, nas_id, g.owner) if nas_id else None
+    names = {r.id: r.nas_identifier for r in list_routers(db.session, g.owner)}
+    rows = live_sessions(db.session, owner=g.owner, router=router)
+    return jsonify([session_dict(rs, names.get(rs.router_id, "")) for rs in rows])
+
+
+@bp.post("/sessions/<int:session_id>/disconnect")
+@owner_required
+def session_disconnect(session_id: int) -> Any:
+    """Cut a session: a Disconnect is queued and sent within seconds (202)."""
+    rs = disconnect_session(db.session, g.owner, session_id, _now())
+    return jsonify(session_dict(rs)), 202
 
 
 @bp.get("/batches/<int:batch_id>/export.csv")

@@ -25,16 +25,17 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE
-from hotspot.mikrotik import (
+from hotspot.models import Router
+from hotspot.phones import display_masked
+from hotspot.policy import Reject
+from hotspot.routers.login import (
     chap_password_for,
     decode_chap_id,
     is_chap_challenge,
     is_hotspot_link,
     is_router_link,
+    router_context,
 )
-from hotspot.models import Router
-from hotspot.phones import display_masked
-from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin, normalise_mac, voucher_login
 from hotspot.services.guest import guest_offer
 from hotspot.services.identification import (
@@ -46,6 +47,7 @@ from hotspot.services.identification import (
     returning_device,
     verify_code,
 )
+from hotspot.services.sessions import keepalive_grace
 from hotspot.services.trust import CloudNames, knows_address, router_for_request
 from hotspot.venues import OwnerPolicy
 
@@ -103,9 +105,11 @@ def index() -> str | Response:
 @bp.post("/login")
 @csrf.exempt  # posted by the router's login.html, a page we do not serve
 def from_router() -> str | Response | tuple[str, int]:
-    """Entry from the router: remember the hotspot context for this browser."""
-    form = request.form
-    values = {name: form.get(name, "")[:512] for name in _FIELDS}
+    """Entry from the router: remember the hotspot context for this browser. The
+    stock templates post it or put it in the query string (GET /login), by name or
+    as ``-esc`` variants."""
+    form = request.values
+    values = router_context(form, _FIELDS)
     mac = normalise_mac(values["mac"])
     if not mac or not is_router_link(values["link-login-only"]):
         return _not_from_a_router()
@@ -157,12 +161,14 @@ def _context_fits(router: Router, values: dict[str, str]) -> bool:
 
 
 @bp.get("/login")
-def login() -> str | tuple[str, int]:
+def login() -> str | Response | tuple[str, int]:
     code = request.args.get("code", "").strip()
     if code and len(code) <= 40 and code.replace("-", "").isalnum():
         # A card's QR code: remember the number for when the router sends the
         # guest here, so only the PIN is left to type.
         session[PREFILL_KEY] = code
+    if "mac" in request.args or "mac-esc" in request.args:
+        return from_router()  # a login.html that redirects instead of posting
     if not _context():
         return _not_from_a_router()
     return _render_login()
@@ -383,12 +389,20 @@ def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
         password = chap_password_for(
             ctx["chap-id"], password, ctx.get("chap-challenge", "")
         )
+    router_id = ctx.get("router", "")
+    router = db.session.get(Router, int(router_id)) if router_id.isdigit() else None
+    keepalive = router is not None and keepalive_grace(
+        db.session, router.owner_id, username
+    )
     return render_template(
         "guest/redirect.html",
         action=ctx["link-login-only"],
         username=username,
         password=password,
-        dst=ctx.get("link-orig", ""),
+        # A keep-alive card lands on the status page, which keeps it online.
+        dst=url_for("guest.status", _external=True)
+        if keepalive
+        else ctx.get("link-orig", ""),
     )
 
 
@@ -411,3 +425,6 @@ def demo_outbox() -> Any:
 
 def _not_found() -> tuple[str, int]:
     return render_template("error.html", message=gettext("Page not found.")), 404
+
+
+from . import status as _status  # noqa: E402, F401 (its routes are on bp)

@@ -14,10 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from devstack.postgres import free_port
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from devstack.postgres import free_port
 from hotspot.clock import utcnow
 from hotspot.db import transaction
 from hotspot.models import Owner, Voucher

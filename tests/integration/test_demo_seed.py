@@ -51,7 +51,6 @@ def test_demo_venue_is_seeded_once(demo_settings):
 
 def test_demo_owner_gets_a_cabinet_login_once(demo_settings, tmp_path):
     from devstack.stack import seed_demo_account
-
     from hotspot.clock import utcnow
     from hotspot.models import Account
     from hotspot.services.accounts import authenticate

@@ -1,0 +1,108 @@
+"""The onboarding script: RouterOS commands an owner pastes into the router's
+terminal to connect it to us (docs/mikrotik.md).
+
+It sets the identity (our NAS-Identifier), the RADIUS client with the secret and
+``require-message-auth``, the hotspot profile (RADIUS with interim updates, login by
+http-chap and http-pap), the walled garden for the portal, incoming RADIUS with a
+firewall rule letting only our server in, an API user that may do only what the
+scheduler needs, and the router's ``login.html`` that sends the guest to the portal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+#: The servlet variables login.html hands the portal (hotspot.routers.login).
+LOGIN_FIELDS = (
+    "mac",
+    "ip",
+    "link-login-only",
+    "link-orig",
+    "chap-id",
+    "chap-challenge",
+    "error",
+    "identity",
+    "server-name",
+)
+API_GROUP = "hotspot-api"
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    nas_identifier: str
+    secret: str
+    radius_address: str
+    portal_url: str
+    coa_port: int = 3799
+    auth_port: int = 1812
+    acct_port: int = 1813
+    interim: int = 60
+    api_username: str = "hotspot-api"
+    api_password: str = ""
+    api_port: int = 8728
+    #: Where our scheduler connects to the API from (default: radius_address).
+    api_from: str = ""
+
+
+def quote(text: str) -> str:
+    """A RouterOS script string: backslash, quote, ``$`` (variables) and ``?`` (the
+    terminal's help key) escaped, line breaks as ``\\n``."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    out = out.replace("$", "\\$").replace("?", "\\?")
+    return (
+        '"' + out.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t") + '"'
+    )
+
+
+def login_html(portal_url: str) -> str:
+    """The router's login.html: posts its servlet variables to the portal."""
+    action = portal_url.rstrip("/") + "/login"
+    inputs = "\n".join(
+        f'<input type="hidden" name="{name}" value="$({name})">'
+        for name in LOGIN_FIELDS
+    )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        '<meta http-equiv="pragma" content="no-cache">'
+        "<title>WiFi</title></head>\n"
+        '<body onload="document.forms[0].submit()">\n'
+        f'<form method="post" action="{action}">\n{inputs}\n'
+        '<noscript><input type="submit" value="Continue"></noscript>\n'
+        "</form>\n</body></html>\n"
+    )
+
+
+def render(o: Onboarding) -> str:
+    """The whole script, one command per line."""
+    portal_host = urlsplit(o.portal_url).hostname or o.portal_url
+    api_from = o.api_from or o.radius_address
+    lines = [
+        f"# Hotspot onboarding of {o.nas_identifier}: paste into the terminal.",
+        f"/system identity set name={quote(o.nas_identifier)}",
+        '/radius remove [find comment="hotspot"]',
+        f"/radius add service=hotspot address={o.radius_address} "
+        f"secret={quote(o.secret)} authentication-port={o.auth_port} "
+        f"accounting-port={o.acct_port} timeout=3s "
+        'require-message-auth=yes-for-request-resp comment="hotspot"',
+        f"/radius incoming set accept=yes port={o.coa_port}",
+        f"/ip firewall filter add chain=input protocol=udp dst-port={o.coa_port} "
+        f"src-address={o.radius_address} action=accept place-before=0 "
+        'comment="hotspot: incoming RADIUS (Disconnect/CoA)"',
+        "/ip hotspot profile set [find default=yes] use-radius=yes "
+        "radius-accounting=yes radius-interim-update=received "
+        "login-by=http-chap,http-pap html-directory=hotspot",
+        f"/ip hotspot walled-garden add dst-host={quote(portal_host)} "
+        'comment="hotspot portal"',
+        f"/ip hotspot walled-garden ip add dst-host={quote(portal_host)} "
+        'action=accept comment="hotspot portal"',
+        # Only what the scheduler does: read sessions, remove them, set queues.
+        f"/user group add name={API_GROUP} policy=api,read,write,"
+        "!local,!telnet,!ssh,!ftp,!reboot,!policy,!test,!winbox,!password,!web,"
+        "!sniff,!sensitive,!romon,!rest-api",
+        f"/user add name={quote(o.api_username)} group={API_GROUP} "
+        f"password={quote(o.api_password)} address={api_from}/32",
+        f"/ip service set api disabled=no port={o.api_port} address={api_from}/32",
+        f"/file add name=hotspot/login.html contents={quote(login_html(o.portal_url))}",
+    ]
+    return "\n".join(lines) + "\n"
