@@ -33,8 +33,8 @@ SECRET = "bench-coa-secret-2026"  # noqa: S105 (a benchmark's)
 
 def _database(work: Path):
     from alembic import command
-    from devstack.postgres import PostgresCluster, free_port
 
+    from devstack.postgres import PostgresCluster, free_port
     from hotspot.cli import alembic_config
 
     cluster = PostgresCluster(work / "pgdata", free_port())
@@ -49,7 +49,6 @@ def _database(work: Path):
 def _routers(count: int, sessions: int, dead: bool):
     """Simulators (with ``dead``, the last one has no listener) and their guests."""
     from devstack.postgres import free_port
-
     from simulator import Router, RouterConfig
     from simulator.coa import CoaListener
 

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from devstack.postgres import free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from devstack.postgres import free_port
 from hotspot.clock import FrozenClock, utcnow
 from hotspot.db import make_engine, make_sessionmaker, transaction
 from hotspot.models import Owner, RadiusSession, Router, RouterAction
