@@ -134,8 +134,8 @@ def seed_demo_account(settings: Settings, password_file: Path) -> str:
     """The demo owner's cabinet login, ``demo@example.com`` (idempotent): its
     password is generated once, kept in ``password_file`` (only the owner of the
     file can read it) and returned, to be printed."""
-    from ..services.accounts import add_account, generate_password, set_password
-    from ..services.audit import record
+    from hotspot.services.accounts import add_account, generate_password, set_password
+    from hotspot.services.audit import record
 
     known = password_file.read_text().strip() if password_file.exists() else ""
     engine = make_engine(settings.database_url)

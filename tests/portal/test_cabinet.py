@@ -54,21 +54,20 @@ def _tenant(s, settings, phone: str) -> Tenant:
     )
     s.add(sms)
     started = utcnow() - dt.timedelta(minutes=20)
-    s.add(
-        RadiusSession(
-            router_id=router.id,
-            acct_session_id=uuid.uuid4().hex[:12],
-            username=issued[0].code,
-            mac="02:00:00:00:00:01",
-            framed_ip="10.5.50.9",
-            voucher_id=issued[0].voucher.id,
-            started_at=started,
-            updated_at=started,
-            input_octets=123456,
-            output_octets=654321,
-            session_time=1200,
-        )
+    session_row = RadiusSession(
+        router_id=router.id,
+        acct_session_id=uuid.uuid4().hex[:12],
+        username=issued[0].code,
+        mac="02:00:00:00:00:01",
+        framed_ip="10.5.50.9",
+        voucher_id=issued[0].voucher.id,
+        started_at=started,
+        updated_at=started,
+        input_octets=123456,
+        output_octets=654321,
+        session_time=1200,
     )
+    s.add(session_row)
     s.flush()
     ids = {
         "router": router.id,
@@ -83,6 +82,7 @@ def _tenant(s, settings, phone: str) -> Tenant:
         "code": issued[0].code,
         "nas_id": router.nas_identifier,
         "fmt": "pdf",
+        "session_id": session_row.id,
     }
     return Tenant(owner, ids)
 

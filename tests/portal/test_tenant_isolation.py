@@ -5,9 +5,11 @@ nothing of B's."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from hotspot.clock import utcnow
 from hotspot.db import transaction
-from hotspot.models import PhoneBlacklist, Router, Tariff, Voucher
+from hotspot.models import PhoneBlacklist, Router, RouterAction, Tariff, Voucher
 from hotspot.services.tenancy import create_api_token
 from tests.portal.cabinet_helpers import log_in, make_account
 from tests.portal.test_cabinet import tenants  # noqa: F401 - the shared fixture
@@ -101,6 +103,12 @@ def test_every_url_as_owner_a_against_owner_b(app, session_factory, tenants):  #
         assert s.get(PhoneBlacklist, b.ids["entry_id"]) is not None
         assert not s.get(Tariff, b.ids["tariff_id"]).archived
         assert s.get(Router, b.ids["router_id"]).enabled
+        # Nothing was queued to cut B's guest off.
+        assert not s.scalars(
+            select(RouterAction).where(
+                RouterAction.radius_session_id == b.ids["session_id"]
+            )
+        ).all()
 
 
 def test_the_walk_sees_b_data_where_b_is_allowed(app, session_factory, tenants):  # noqa: F811
