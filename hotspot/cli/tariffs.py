@@ -1,0 +1,3 @@
+"""`hotspot` commands: tariffs."""
+
+from __future__ import annotations
