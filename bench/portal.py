@@ -204,6 +204,9 @@ def serve(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def main() -> int:
+    """
+    Long because it is one benchmark run from set-up to report, in order.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=CLIENTS)

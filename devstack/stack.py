@@ -29,6 +29,9 @@ from .postgres import PostgresCluster
 from .process import component_environ
 from .supervise import Command, Supervisor
 
+#: CPUs a process is pinned to (None: unpinned).
+Cpus = list[int] | None
+
 DEMO_OWNER = "demo"
 DEMO_ROUTER = "demo-router"
 DEMO_SECRET = "demo-router-secret-2026"  # noqa: S105 - the documented demo secret
@@ -159,13 +162,10 @@ def seed_demo_account(settings: Settings, password_file: Path) -> str:
         engine.dispose()
 
 
-def run_stack(demo: bool = True) -> int:
-    from alembic import command
-
-    from hotspot.db import alembic_config
-
-    var = var_dir()
-    load_env_file(var / "hotspot.env")
+def _start_database(
+    var: Path,
+) -> tuple[PostgresCluster, list[int] | None, list[int] | None]:
+    """The private cluster, its database and the components' roles (0011)."""
     pg_port = int(os.environ.get("HOTSPOT_PG_PORT", "5433"))
     cluster = PostgresCluster(var / "pgdata", pg_port)
     print(f"PostgreSQL: private cluster in {cluster.data_dir}, port {pg_port}")
@@ -178,7 +178,10 @@ def run_stack(demo: bool = True) -> int:
         os.environ["HOTSPOT_DATABASE_URL"] = cluster.ensure_owned_database("hotspot")
         for component, url in cluster.component_urls("hotspot").items():
             os.environ.setdefault(f"HOTSPOT_{component.upper()}_DATABASE_URL", url)
-    sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
+    return cluster, radius_cpus, db_cpus
+
+
+def _demo_environment(var: Path, sim_listen: str, demo: bool) -> None:
     os.environ.setdefault("HOTSPOT_DEMO_ROUTER_URL", f"http://{sim_listen}/")
     # No real SMS in the demo: codes go to an outbox shown at /demo/sms.
     os.environ.setdefault(
@@ -190,6 +193,75 @@ def run_stack(demo: bool = True) -> int:
     if demo:
         # Shows the outbox at /demo/sms; nothing else ever does.
         os.environ.setdefault("HOTSPOT_DEMO", "1")
+
+
+def _simulator(settings: Settings, sim_listen: str) -> Command:
+    sim_env = dict(
+        component_environ(os.environ, settings, None),
+        HOTSPOT_SIM_LISTEN=sim_listen,
+        HOTSPOT_SIM_RADIUS_HOST=settings.radius_host,
+        HOTSPOT_SIM_AUTH_PORT=str(settings.radius_auth_port),
+        HOTSPOT_SIM_ACCT_PORT=str(settings.radius_acct_port),
+        HOTSPOT_SIM_SECRET=DEMO_SECRET,
+        HOTSPOT_SIM_NAS_IDENTIFIER=DEMO_ROUTER,
+        HOTSPOT_SIM_PORTAL_URL=f"{settings.portal_url}/login",
+    )
+    return Command([sys.executable, "-m", "simulator"], sim_env, REPO_ROOT)
+
+
+def _banner(
+    settings: Settings,
+    radius: FreeRadius,
+    collector: Nfacctd,
+    cpus: tuple[Cpus, Cpus],
+    demo: tuple[str, list[tuple[str, str]], str] | None,
+) -> None:
+    """What runs where, and the demo's cards and logins."""
+    print()
+    print(
+        f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
+        f"accounting :{settings.radius_acct_port} (log: {radius.log_path})"
+    )
+    print(
+        f"Flows       NetFlow/IPFIX {settings.flow_host}:{settings.flow_port}/udp "
+        f"(nfacctd; log: {collector.log_path})"
+    )
+    print(f"Portal      {settings.portal_url}")
+    if cpus[0] or cpus[1]:
+        print(
+            f"CPUs        FreeRADIUS {describe(cpus[0])}, PostgreSQL "
+            f"{describe(cpus[1])} (HOTSPOT_RADIUS_CPUS / HOTSPOT_DB_CPUS)"
+        )
+    if demo:
+        sim_listen, vouchers, password = demo
+        print(
+            f"Demo router http://{sim_listen}/  (NAS-Identifier {DEMO_ROUTER}, "
+            f"secret {DEMO_SECRET})"
+        )
+        print("Demo vouchers (tariff demo-1h: 60 min, 100 MB, 2M/2M):")
+        for code, pin in vouchers:
+            print(f"  card {code}  PIN {pin}")
+        print(f"SMS codes of the demo (no real SMS): {settings.portal_url}/demo/sms")
+        print("Hotel guest login of the demo: room 101, surname Demo")
+        print(
+            f"Owner cabinet {settings.portal_url}/cabinet/  e-mail {DEMO_EMAIL}  "
+            f"password {password}"
+        )
+    print("\nPress Ctrl-C to stop.", flush=True)
+
+
+def run_stack(demo: bool = True) -> int:
+    """The whole stack until Ctrl-C or SIGTERM; a process that exits is restarted
+    (and logged), never the end of the stack."""
+    from alembic import command
+
+    from hotspot.db import alembic_config
+
+    var = var_dir()
+    load_env_file(var / "hotspot.env")
+    cluster, radius_cpus, db_cpus = _start_database(var)
+    sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
+    _demo_environment(var, sim_listen, demo)
     settings = Settings.from_env()
     write_stack_env(var, settings)
 
@@ -208,57 +280,19 @@ def run_stack(demo: bool = True) -> int:
         supervisor.add("FreeRADIUS", radius, started=True)
         collector.start()
         supervisor.add("nfacctd", collector, started=True)
-        py = sys.executable
         for name in ("portal", "scheduler"):
             env = component_environ(os.environ, settings, name)
-            supervisor.add(name, Command([py, "-m", name], env, REPO_ROOT))
+            supervisor.add(name, Command([sys.executable, "-m", name], env, REPO_ROOT))
         if demo:
-            sim_env = dict(
-                component_environ(os.environ, settings, None),
-                HOTSPOT_SIM_LISTEN=sim_listen,
-                HOTSPOT_SIM_RADIUS_HOST=settings.radius_host,
-                HOTSPOT_SIM_AUTH_PORT=str(settings.radius_auth_port),
-                HOTSPOT_SIM_ACCT_PORT=str(settings.radius_acct_port),
-                HOTSPOT_SIM_SECRET=DEMO_SECRET,
-                HOTSPOT_SIM_NAS_IDENTIFIER=DEMO_ROUTER,
-                HOTSPOT_SIM_PORTAL_URL=f"{settings.portal_url}/login",
-            )
-            simulator = Command([py, "-m", "simulator"], sim_env, REPO_ROOT)
-            supervisor.add("simulator", simulator)
+            supervisor.add("simulator", _simulator(settings, sim_listen))
         supervisor.start_all()
-        print()
-        print(
-            f"RADIUS      auth {settings.radius_host}:{settings.radius_auth_port}, "
-            f"accounting :{settings.radius_acct_port} (log: {radius.log_path})"
+        _banner(
+            settings,
+            radius,
+            collector,
+            (radius_cpus, db_cpus),
+            (sim_listen, vouchers, demo_password) if demo else None,
         )
-        print(
-            f"Flows       NetFlow/IPFIX {settings.flow_host}:{settings.flow_port}/udp "
-            f"(nfacctd; log: {collector.log_path})"
-        )
-        print(f"Portal      {settings.portal_url}")
-        if radius_cpus or db_cpus:
-            print(
-                f"CPUs        FreeRADIUS {describe(radius_cpus)}, PostgreSQL "
-                f"{describe(db_cpus)} (HOTSPOT_RADIUS_CPUS / HOTSPOT_DB_CPUS)"
-            )
-        if demo:
-            print(
-                f"Demo router http://{sim_listen}/  (NAS-Identifier {DEMO_ROUTER}, "
-                f"secret {DEMO_SECRET})"
-            )
-            print("Demo vouchers (tariff demo-1h: 60 min, 100 MB, 2M/2M):")
-            for code, pin in vouchers:
-                print(f"  card {code}  PIN {pin}")
-            print(
-                f"SMS codes of the demo (no real SMS): {settings.portal_url}/demo/sms"
-            )
-            print("Hotel guest login of the demo: room 101, surname Demo")
-            print(
-                f"Owner cabinet {settings.portal_url}/cabinet/  e-mail {DEMO_EMAIL}  "
-                f"password {demo_password}"
-            )
-        print("\nPress Ctrl-C to stop.", flush=True)
-        # A process that exits is restarted (and logged), never the end of the stack.
         supervisor.run(stop)
         return 0
     except KeyboardInterrupt:

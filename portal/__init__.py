@@ -93,6 +93,14 @@ def create_app(
 
     app.add_url_rule("/healthz", "healthz", healthz)
 
+    _answer_handlers(app)
+    return app
+
+
+def _answer_handlers(app: Flask) -> None:
+    """What every answer passes through: the transaction boundary, the language's
+    Vary header, and the error pages."""
+
     @app.after_request
     def commit_the_request(response: Response) -> Response:
         """The one transaction boundary of the portal: what a view did is committed
@@ -131,5 +139,3 @@ def create_app(
         return render_template(
             "error.html", message=message_text("service_unavailable")
         ), 500
-
-    return app

@@ -48,7 +48,10 @@ def _optional_float(value: str) -> float | None:
 
 
 def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
-    """The argument parser, with defaults taken from ``environ`` (os.environ)."""
+    """The argument parser, with defaults taken from ``environ`` (os.environ).
+
+    Long because it is one flat list of options.
+    """
     env = os.environ if environ is None else environ
     defaults = RouterConfig()
     parser = argparse.ArgumentParser(

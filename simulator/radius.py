@@ -401,6 +401,9 @@ class RadiusClient:
         (``{name: value or [values]}``).
 
         :raises RadiusTimeout: no valid reply.
+
+        Long because it plays one whole login as a router does it (request, retries,
+        answer), in the order the wire sees it.
         """
         if (password is None) == (chap is None):
             raise ValueError("give exactly one of password (PAP) or chap")
@@ -511,6 +514,9 @@ class RadiusClient:
         the Access-Accept are echoed with ``class_values``.
 
         :raises RadiusTimeout: no Accounting-Response.
+
+        Long because it builds one accounting packet with every attribute a MikroTik
+        sends, in the order of its attribute list.
         """
         pkt = pyrad_packet.AcctPacket(
             code=pyrad_packet.AccountingRequest,
@@ -606,7 +612,11 @@ def authenticate(
     nas: NasIdentity | None = None,
     **kwargs: Any,
 ) -> AuthResult:
-    """One-shot :meth:`RadiusClient.authenticate` with a throwaway client."""
+    """One-shot :meth:`RadiusClient.authenticate` with a throwaway client.
+
+    Long because it plays one whole login as a router does it (request, retries, answer,
+    session start), in the order the wire sees it.
+    """
     with RadiusClient(
         server,
         secret,

@@ -107,6 +107,9 @@ def start_simulator(
     """Start the HTTP hotspot in a thread (port 0: a free port) and the router.
 
     If ``config.public_url`` is unset, links point at the address guests used.
+
+    Long because it wires the simulated router's parts (HTTP, RADIUS, CoA listener,
+    RouterOS API) in the order they depend on each other.
     """
     app = create_app(config)
     sock = _listen_socket(host, port)

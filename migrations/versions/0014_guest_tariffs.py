@@ -61,6 +61,9 @@ def upgrade() -> None:
 
 
 def _ads() -> None:
+    """
+    Long because a revision is one list of schema statements, read top to bottom.
+    """
     op.create_table(
         "ad_banners",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -49,6 +49,9 @@ def _router_columns() -> None:
 
 
 def upgrade() -> None:
+    """
+    Long because a revision is one list of schema statements, read top to bottom.
+    """
     _router_columns()
     op.add_column(
         "tariffs",
