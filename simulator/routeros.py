@@ -1,8 +1,8 @@
 """The RouterOS API (TCP 8728) of the simulated router, speaking the real protocol.
 
-- A *word* is a length prefix (1 to 5 bytes, docs: REFERENCE 5) and its bytes; a
-  *sentence* is words ended by an empty word. Reads are buffered: clients may send
-  each word in a ``send()`` of its own.
+- A *word* is a length prefix (1 to 5 bytes; docs/mikrotik.md, "RouterOS API")
+  and its bytes; a *sentence* is words ended by an empty word. Reads are
+  buffered: clients may send each word in a ``send()`` of its own.
 - ``/login =name= =password=`` (plain, RouterOS >= 6.43) must come first.
 - Replies: ``!re`` per row, ``!done`` last (``=ret=`` after an ``add``), ``!trap``
   ``=message=`` then ``!done`` for errors, ``!fatal`` before closing; ``.tag`` is

@@ -28,13 +28,16 @@ UNITS = ("hour", "day", "week", "month")
 #: A router is "silent" when no accounting has been seen for this long.
 SILENT_AFTER = dt.timedelta(hours=6)
 
+#: A rollup's counters are bigint: sums of the routers' (capped) totals stop there.
+BIGINT_MAX = 2**63 - 1
 _ROLLUP_SQL = text(
     """
     INSERT INTO session_rollups (router_id, hour, owner_id, sessions, guests,
                                  input_octets, output_octets, session_time)
     SELECT s.router_id, date_trunc('hour', s.started_at AT TIME ZONE 'UTC')
                AT TIME ZONE 'UTC', r.owner_id, count(*), count(DISTINCT s.username),
-           sum(s.input_octets), sum(s.output_octets), sum(s.session_time)
+           least(sum(s.input_octets), :top), least(sum(s.output_octets), :top),
+           least(sum(s.session_time), :top)
     FROM radius_sessions s JOIN routers r ON r.id = s.router_id
     WHERE s.started_at >= :since
     GROUP BY 1, 2, 3
@@ -88,7 +91,7 @@ def refresh_rollups(
         else:
             since = now - REFRESH_WINDOW
     since = since.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    hours = affected(session.execute(_ROLLUP_SQL, {"since": since}))
+    hours = affected(session.execute(_ROLLUP_SQL, {"since": since, "top": BIGINT_MAX}))
     days = affected(
         session.execute(_GUEST_DAYS_SQL, {"since": since, "tz": DEFAULT_TIMEZONE})
     )

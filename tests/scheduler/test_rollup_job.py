@@ -43,3 +43,32 @@ def test_rollup_job_runs_as_the_scheduler(session_factory, component_urls, setti
         )
         assert (row.sessions, row.input_octets, row.output_octets) == (1, 5, 7)
     assert any(j.name == "purge-login-attempts" for j in JOBS)
+
+
+def test_huge_counters_do_not_stop_the_rollup(session_factory):
+    """Counters are the routers' totals, capped at 2**62 when stored: a few such
+    sessions in one hour sum past bigint, and the rollup stops at its top."""
+    from hotspot.services.stats import BIGINT_MAX, refresh_rollups
+
+    now = utcnow()
+    with transaction(session_factory) as s:
+        router = factories.router(s, factories.owner(s))
+        for _ in range(3):
+            s.add(
+                RadiusSession(
+                    router_id=router.id,
+                    acct_session_id=uuid.uuid4().hex[:12],
+                    username="998907770002",
+                    started_at=now - dt.timedelta(minutes=30),
+                    updated_at=now,
+                    input_octets=2**62,
+                    output_octets=1,
+                )
+            )
+    with transaction(session_factory) as s:
+        refresh_rollups(s, now, since=now - dt.timedelta(hours=2))
+    with session_factory() as s:
+        row = s.scalar(
+            select(SessionRollup).where(SessionRollup.router_id == router.id)
+        )
+        assert (row.input_octets, row.output_octets) == (BIGINT_MAX, 3)
