@@ -5,6 +5,10 @@ link-login-only, link-orig, chap-id, chap-challenge, error, identity). The guest
 proves who they are, the core issues a one-time login ticket bound to the MAC and the
 router, and the browser posts the user name and the ticket password (as a CHAP
 response when the router offered CHAP) back to link-login-only.
+
+This module holds the entry from the router (the hotspot context, who vouches for
+it) and what every flow shares; each flow is a module of its own on the same
+blueprint: voucher, phone, document, free, ads, status.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE
 from hotspot.models import Router
-from hotspot.phones import display_masked
 from hotspot.policy import Reject
 from hotspot.routers.login import (
     chap_password_for,
@@ -36,16 +39,11 @@ from hotspot.routers.login import (
     is_router_link,
     router_context,
 )
-from hotspot.services.access import PortalLogin, normalise_mac, voucher_login
+from hotspot.services.access import PortalLogin, normalise_mac
 from hotspot.services.guest import guest_offer
 from hotspot.services.identification import (
     Identified,
-    challenge_phone,
-    identify_by_document,
-    request_code,
-    resend_wait,
     returning_device,
-    verify_code,
 )
 from hotspot.services.sessions import keepalive_grace
 from hotspot.services.trust import CloudNames, knows_address, router_for_request
@@ -53,8 +51,7 @@ from hotspot.venues import OwnerPolicy
 
 from ..extensions import csrf, db
 from ..i18n import message_text
-from ..sms import sms_sender
-from .forms import CodeForm, DocumentForm, PhoneForm, VoucherForm
+from .forms import DocumentForm, PhoneForm, VoucherForm
 
 bp = Blueprint("guest", __name__)
 log = logging.getLogger(__name__)
@@ -225,30 +222,6 @@ def _render_login(
     )
 
 
-@bp.post("/login/voucher")
-def voucher() -> Any:
-    ctx = _context()
-    if not ctx:
-        return redirect(url_for("guest.login"))
-    form = VoucherForm()
-    if not form.validate_on_submit():
-        text = gettext("Please enter the card number and the PIN.")
-        return _render_login(form, error=text), 422
-    router = _router()
-    if router is None:
-        return _render_login(form, error=message_text("router_unknown")), 422
-    result = voucher_login(
-        db.session,
-        _settings(),
-        router,
-        form.code.data,
-        form.pin.data,
-        ctx["mac"],
-        _now(),
-    )
-    return _finish(result, ctx, lambda err: _render_login(form, error=err))
-
-
 def _finish(
     result: PortalLogin | Reject | Identified, ctx: dict[str, str], on_error: Any
 ) -> Any:
@@ -258,128 +231,6 @@ def _finish(
     if isinstance(result, Reject):
         return on_error(message_text(result.reason)), 422
     return _router_login(result.username, result.password, ctx)
-
-
-@bp.post("/login/phone")
-def phone() -> Any:
-    ctx = _context()
-    if not ctx:
-        return redirect(url_for("guest.login"))
-    form = PhoneForm()
-    router = _router()
-    if not form.validate_on_submit() or router is None:
-        return _render_login(phone_form=form, error=message_text("phone_invalid")), 422
-    return _send_code(router, form.phone.data, ctx, form)
-
-
-def _send_code(
-    router: Any, phone_text: str, ctx: dict[str, str], form: Any = None
-) -> Any:
-    result = request_code(
-        db.session,
-        router,
-        phone_text,
-        ctx["mac"],
-        _now(),
-        sms_sender(current_app),
-        # The SMS in the guest's language.
-        otp_text=lambda code: gettext("WiFi code: %(code)s", code=code),
-        client_ip=request.remote_addr,
-    )
-    if isinstance(result, Reject):
-        if result.reason == "sms_cooldown" and ctx.get("challenge"):
-            return redirect(url_for("guest.code"))
-        text = message_text(result.reason)
-        return _render_login(phone_form=form, error=text), 422
-    # The cookie keeps which code was sent and how to show the number, never the
-    # number itself.
-    ctx["challenge"] = str(result.challenge.id)
-    ctx["phone_shown"] = display_masked(result.phone)
-    session[CONTEXT_KEY] = ctx
-    return redirect(url_for("guest.code"))
-
-
-def _challenged() -> tuple[dict[str, str], Router, str] | None:
-    """The context, router and phone of the code this browser was sent."""
-    ctx = _context()
-    router = _router()
-    if not ctx or router is None:
-        return None
-    phone = challenge_phone(db.session, router, ctx.get("challenge", ""), ctx["mac"])
-    return (ctx, router, phone) if phone else None
-
-
-@bp.route("/login/code", methods=["GET", "POST"])
-def code() -> Any:
-    found = _challenged()
-    if found is None:
-        return redirect(url_for("guest.login"))
-    ctx, router, phone = found
-    form = CodeForm()
-    error = None
-    if request.method == "POST":
-        if form.validate_on_submit():
-            result = verify_code(
-                db.session,
-                _settings(),
-                router,
-                phone,
-                form.code.data,
-                ctx["mac"],
-                _now(),
-            )
-            if isinstance(result, PortalLogin):
-                return _router_login(result.username, result.password, ctx)
-            if isinstance(result, Identified):
-                return redirect(url_for("guest.free"))
-            error = message_text(result.reason)
-        else:
-            error = message_text("code_wrong")
-    wait = resend_wait(db.session, router, phone, ctx["mac"], _now())
-    page = render_template(
-        "guest/code.html",
-        form=form,
-        phone=ctx.get("phone_shown") or display_masked(phone),
-        wait=wait,
-        error=error,
-    )
-    return (page, 422) if error else page
-
-
-@bp.post("/login/resend")
-def resend() -> Any:
-    found = _challenged()
-    if found is None:
-        return redirect(url_for("guest.login"))
-    ctx, router, phone = found
-    CodeForm().validate_on_submit()  # CSRF is checked by CSRFProtect
-    return _send_code(router, phone, ctx)
-
-
-@bp.post("/login/document")
-def document() -> Any:
-    ctx = _context()
-    if not ctx:
-        return redirect(url_for("guest.login"))
-    form = DocumentForm()
-    router = _router()
-    if not form.validate_on_submit() or router is None:
-        text = message_text("document_not_found")
-        return _render_login(document_form=form, error=text), 422
-    result = identify_by_document(
-        db.session,
-        _settings(),
-        router,
-        form.kind.data,
-        form.reference.data,
-        form.surname.data,
-        ctx["mac"],
-        _now(),
-        client_ip=request.remote_addr,
-    )
-    return _finish(
-        result, ctx, lambda err: _render_login(document_form=form, error=err)
-    )
 
 
 def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
@@ -427,4 +278,8 @@ def _not_found() -> tuple[str, int]:
     return render_template("error.html", message=gettext("Page not found.")), 404
 
 
-from . import status as _status  # noqa: E402, F401 (its routes are on bp)
+# The flows' routes are on bp too.
+from . import document as _document  # noqa: E402, F401
+from . import phone as _phone  # noqa: E402, F401
+from . import status as _status  # noqa: E402, F401
+from . import voucher as _voucher  # noqa: E402, F401
