@@ -370,3 +370,36 @@ def router_status(
     for router_id, when in oks:
         status[router_id]["last_ok"] = when.isoformat() if when else None
     return status
+
+
+@dataclass(frozen=True)
+class SessionAction:
+    """The newest action queued for a session, as ``hotspot router status`` counts
+    it: pending (queued, perhaps retried), done (sent) or failed."""
+
+    kind: str
+    state: str
+    result: str | None
+    last_error: str
+    rate_limit: str | None
+    attempts: int
+
+
+def session_actions(
+    session: Session, session_ids: list[int]
+) -> dict[int, SessionAction]:
+    """Per session id: its newest action (sessions with none are absent)."""
+    if not session_ids:
+        return {}
+    rows = session.scalars(
+        select(RouterAction)
+        .where(RouterAction.radius_session_id.in_(session_ids))
+        .order_by(RouterAction.radius_session_id, RouterAction.id.desc())
+        .ext(distinct_on(RouterAction.radius_session_id))
+    )
+    return {
+        int(a.radius_session_id or 0): SessionAction(
+            a.kind, a.state, a.result, a.last_error, a.rate_limit, a.attempts
+        )
+        for a in rows
+    }

@@ -95,6 +95,21 @@ def disconnect_session(
     return rs
 
 
+def change_session_speed(
+    session: Session, owner: Owner, session_id: int, rate: str, now: dt.datetime
+) -> RadiusSession:
+    """A new Mikrotik-Rate-Limit for one session online (a CoA; its card, and the
+    guest's next login, keep their own speed). Another owner's session is unknown,
+    whatever the rate."""
+    rs = get_live_session(session, owner, session_id)
+    try:
+        rate = parse_rate_limit(rate)
+    except UnitError as exc:
+        raise InvalidInput(str(exc)) from exc
+    queue_for_sessions(session, [rs], "rate_change", now, rate_limit=rate)
+    return rs
+
+
 def change_speed(
     session: Session,
     owner: Owner,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from hotspot.errors import DomainError
-from hotspot.models import Owner, Router
+from hotspot.models import Owner, RadiusSession, Router
 from hotspot.services import stats
 from hotspot.services.accounts import add_account, generate_password, list_staff
 from hotspot.services.audit import audit_query
@@ -166,20 +166,31 @@ def routers() -> Any:
 @bp.get("/sessions")
 @operator
 def sessions() -> Any:
-    query = stats.live_query(None)
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "live-sessions.csv",
-            cabinet.LIVE_HEADER,
-            cabinet.live_rows(all_rows(query, scalars=False)),
-        )
-    page = paginate(query, scalars=False)
-    return render_template(
-        "admin/sessions.html",
-        page=page,
-        rows=cabinet.live_rows(page.items),
-        router=None,
-    )
+    data = cabinet.live_page(None, None)
+    if not isinstance(data, dict):
+        return data
+    return render_template("admin/sessions.html", **data)
+
+
+def _session_owner(session_id: int) -> Owner:
+    """The owner of the router a session is at (the operator acts as that owner)."""
+    rs = db.session.get(RadiusSession, session_id)
+    router = db.session.get(Router, rs.router_id) if rs else None
+    if router is None:
+        abort(404)
+    return router.owner
+
+
+@bp.post("/sessions/<int:session_id>/disconnect")
+@operator
+def session_disconnect(session_id: int) -> Any:
+    return cabinet.act_on_session(_session_owner(session_id), session_id, speed=False)
+
+
+@bp.post("/sessions/<int:session_id>/speed")
+@operator
+def session_speed(session_id: int) -> Any:
+    return cabinet.act_on_session(_session_owner(session_id), session_id, speed=True)
 
 
 @bp.get("/sms")

@@ -28,27 +28,31 @@ from wtforms.fields.choices import SelectChoice
 
 from hotspot.cards import render_html, render_pdf
 from hotspot.crypto import PinCipher
-from hotspot.errors import DomainError
+from hotspot.errors import DomainError, NotFound
 from hotspot.models import (
     Account,
+    Owner,
     PhoneBlacklist,
+    RadiusSession,
     Router,
     Tariff,
     Voucher,
     VoucherBatch,
 )
 from hotspot.phones import mask
+from hotspot.routers.outbox import SessionAction, session_actions
 from hotspot.services import accounts as acc
 from hotspot.services import stats
 from hotspot.services.audit import audit_query
 from hotspot.services.identification import blacklist_phone
+from hotspot.services.sessions import change_session_speed, disconnect_session
 from hotspot.services.tariffs import add_tariff, archive_tariff
 from hotspot.services.vouchers import batch_sheet, generate_vouchers, revoke_voucher
 from hotspot.venues import SETTINGS, owner_timezone, update_settings, venue_settings
 
 from ..charts import bar_chart
 from ..extensions import db
-from ..pages import all_rows, csv_response, paginate
+from ..pages import all_rows, csv_response, keyset_paginate, paginate
 from ..security import csp_nonce
 from ..sms import providers
 from ..staff import (
@@ -111,10 +115,30 @@ def hours(seconds: int | None) -> str:
     return format_decimal(round((seconds or 0) / 3600, 1))
 
 
+def action_text(action: SessionAction | None) -> str:
+    """A session's newest router action as the outbox has it: queued (perhaps
+    retrying), sent or failed."""
+    if action is None:
+        return ""
+    what = (
+        gettext("Speed %(rate)s", rate=action.rate_limit)
+        if action.kind == "coa"
+        else gettext("Disconnect")
+    )
+    if action.state == "done":
+        return f"{what}: {gettext('sent')} ({action.result})"
+    if action.state == "failed":
+        return f"{what}: {gettext('failed')} ({action.last_error})"
+    if action.attempts:
+        return f"{what}: {gettext('queued, retrying')} ({action.last_error})"
+    return f"{what}: {gettext('queued')}"
+
+
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
     return {
         "may": acc.may,
+        "action_text": action_text,
         "action_form": ActionForm,
         "page_url": page_url,
         "timedelta": dt.timedelta,
@@ -345,19 +369,74 @@ def live_rows(items: list[Any]) -> list[list[Any]]:
     ]
 
 
-@bp.get("/sessions")
-@staff_required("sessions")
-def sessions() -> Any:
-    router = _owner_router(request.args.get("router", type=int), g.owner.id)
-    query = stats.live_query(g.owner.id, router.id if router else None)
+def live_page(owner_id: int | None, router: Router | None) -> Any:
+    """The live sessions of an owner (None: every owner's), a keyset page of
+    them, or all of them as CSV; with each one's newest router action."""
+    query = stats.live_query(owner_id, router.id if router else None)
     if request.args.get("format") == "csv":
         return csv_response(
             "live-sessions.csv", LIVE_HEADER, live_rows(all_rows(query, scalars=False))
         )
-    page = paginate(query, scalars=False)
-    return render_template(
-        "cabinet/sessions.html", page=page, rows=live_rows(page.items), router=router
+    page = keyset_paginate(
+        query,
+        (RadiusSession.started_at, RadiusSession.id),
+        lambda item: (item[0].started_at, item[0].id),
+        scalars=False,
     )
+    ids = [item[0].id for item in page.items]
+    return {
+        "page": page,
+        "rows": live_rows(page.items),
+        "router": router,
+        "actions": session_actions(db.session, ids),
+    }
+
+
+@bp.get("/sessions")
+@staff_required("sessions")
+def sessions() -> Any:
+    router = _owner_router(request.args.get("router", type=int), g.owner.id)
+    data = live_page(g.owner.id, router)
+    if not isinstance(data, dict):
+        return data
+    return render_template("cabinet/sessions.html", **data)
+
+
+def act_on_session(owner: Owner, session_id: int, speed: bool) -> Any:
+    """Disconnect one session, or change its speed, through the outbox (shared
+    with the admin); back to the page the button was on."""
+    if not ActionForm().validate():
+        abort(400)
+    rate = (request.form.get("rate") or "").strip()
+    try:
+        if speed:
+            rs = change_session_speed(db.session, owner, session_id, rate, now())
+        else:
+            rs = disconnect_session(db.session, owner, session_id, now())
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        detail = {"session": rs.id, "user": live_rows([(rs, "", "")])[0][0]}
+        if speed:
+            detail["rate"] = rate
+        audit("session.speed" if speed else "session.disconnect", detail, owner.id)
+        flash(gettext("Queued: the router gets it within seconds."))
+    return redirect(safe_next(request.form.get("back"), url_for(".sessions")))
+
+
+@bp.post("/sessions/<int:session_id>/disconnect")
+@staff_required("sessions")
+def session_disconnect(session_id: int) -> Any:
+    return act_on_session(g.owner, session_id, speed=False)
+
+
+@bp.post("/sessions/<int:session_id>/speed")
+@staff_required("sessions")
+def session_speed(session_id: int) -> Any:
+    return act_on_session(g.owner, session_id, speed=True)
 
 
 # -- SMS ---------------------------------------------------------------------------
