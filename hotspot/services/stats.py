@@ -251,6 +251,102 @@ def totals(buckets: list[Bucket]) -> Bucket:
     )
 
 
+# -- bandwidth ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Usage:
+    """Traffic of one router, or one user, over a period."""
+
+    #: The router's NAS identifier, or the user (phone or card).
+    name: str
+    title: str
+    sessions: int
+    input_octets: int
+    output_octets: int
+    session_time: int
+    #: A card (a user name that is not a phone number), or a router.
+    card: bool = True
+
+    @property
+    def octets(self) -> int:
+        return self.input_octets + self.output_octets
+
+
+def router_usage(
+    session: Session, owner_id: int, period: Period, tz: str
+) -> list[Usage]:
+    """Each of the owner's routers' sessions and traffic in ``period`` (local),
+    from the hourly rollups; busiest first, routers with none included."""
+    totals = (
+        select(
+            SessionRollup.router_id,
+            func.sum(SessionRollup.sessions).label("n"),
+            func.sum(SessionRollup.input_octets).label("i"),
+            func.sum(SessionRollup.output_octets).label("o"),
+            func.sum(SessionRollup.session_time).label("t"),
+        )
+        .where(
+            SessionRollup.owner_id == owner_id,
+            SessionRollup.hour >= _utc(period.start, tz),
+            SessionRollup.hour < _utc(period.end, tz),
+        )
+        .group_by(SessionRollup.router_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Router.nas_identifier, Router.title, totals)
+        .outerjoin(totals, totals.c.router_id == Router.id)
+        .where(Router.owner_id == owner_id)
+    ).all()
+    usage = [Usage(r[0], r[1] or "", *(int(v or 0) for v in r[3:])) for r in rows]
+    return sorted(usage, key=lambda u: (-u.octets, u.name))
+
+
+def top_users(
+    session: Session,
+    owner_id: int,
+    period: Period,
+    tz: str,
+    router_id: int | None = None,
+    limit: int = 50,
+) -> list[Usage]:
+    """The owner's users (phones and cards) with the most traffic in ``period``
+    (sessions counted in the hour they started, as in the rollups)."""
+    octets = func.sum(RadiusSession.input_octets + RadiusSession.output_octets)
+    query = (
+        select(
+            RadiusSession.username,
+            func.count(),
+            func.sum(RadiusSession.input_octets),
+            func.sum(RadiusSession.output_octets),
+            func.sum(RadiusSession.session_time),
+            func.bool_or(RadiusSession.voucher_id.is_not(None)),
+        )
+        .join(Router, Router.id == RadiusSession.router_id)
+        .where(
+            Router.owner_id == owner_id,
+            RadiusSession.started_at >= _utc(period.start, tz),
+            RadiusSession.started_at < _utc(period.end, tz),
+        )
+        .group_by(RadiusSession.username)
+        .order_by(octets.desc(), RadiusSession.username)
+        .limit(limit)
+    )
+    if router_id is not None:
+        query = query.where(RadiusSession.router_id == router_id)
+    return [
+        Usage(
+            name,
+            "",
+            int(n),
+            int(i or 0),
+            int(o or 0),
+            int(t or 0),
+            bool(card) or not name.isdigit(),
+        )
+        for name, n, i, o, t, card in session.execute(query)
+    ]
+
+
 # -- live sessions -----------------------------------------------------------------
 def live_query(owner_id: int | None, router_id: int | None = None) -> Select[Any]:
     """Open sessions, newest first, with their router's NAS identifier."""

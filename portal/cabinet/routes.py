@@ -273,8 +273,11 @@ def _label(unit: str, start: dt.datetime) -> str:
     return format_date(start.date(), "LLL")
 
 
-def chart_data(owner_id: int | None, tz: str) -> dict[str, Any]:
-    """What the dashboard (the cabinet's, or the admin's over every owner) shows."""
+def period_args(
+    owner_id: int | None, tz: str
+) -> tuple[str, dt.date, Router | None, stats.Period]:
+    """The period (``?unit=&date=``, default this month by day) and the router
+    (``?router=``, the owner's) a page asks for."""
     unit = request.args.get("unit", "day")
     if unit not in stats.UNITS:
         unit = "day"
@@ -283,7 +286,12 @@ def chart_data(owner_id: int | None, tz: str) -> dict[str, Any]:
     except ValueError:
         anchor = now().astimezone(stats.ZoneInfo(tz)).date()
     router = _owner_router(request.args.get("router", type=int), owner_id)
-    period = stats.period_for(unit, anchor)
+    return unit, anchor, router, stats.period_for(unit, anchor)
+
+
+def chart_data(owner_id: int | None, tz: str) -> dict[str, Any]:
+    """What the dashboard (the cabinet's, or the admin's over every owner) shows."""
+    unit, anchor, router, period = period_args(owner_id, tz)
     buckets = stats.series(
         db.session, owner_id, period, tz, router.id if router else None
     )
@@ -339,12 +347,68 @@ def index() -> Any:
     data = chart_data(g.owner.id, owner_timezone(g.owner))
     if request.args.get("format") == "csv":
         return _stats_csv(data)
-    routers = db.session.scalars(
-        select(Router)
-        .where(Router.owner_id == g.owner.id)
-        .order_by(Router.nas_identifier)
-    ).all()
-    return render_template("cabinet/dashboard.html", routers=routers, **data)
+    return render_template("cabinet/dashboard.html", routers=_owner_routers(), **data)
+
+
+def _owner_routers() -> list[Router]:
+    return list(
+        db.session.scalars(
+            select(Router)
+            .where(Router.owner_id == g.owner.id)
+            .order_by(Router.nas_identifier)
+        )
+    )
+
+
+# -- bandwidth ---------------------------------------------------------------------
+USAGE_HEADER = ["name", "title", "sessions", "bytes_in", "bytes_out", "seconds"]
+
+
+def usage_rows(items: list[stats.Usage]) -> list[list[Any]]:
+    return [
+        [
+            u.name if u.card else mask(u.name),
+            u.title,
+            u.sessions,
+            u.input_octets,
+            u.output_octets,
+            u.session_time,
+        ]
+        for u in items
+    ]
+
+
+@bp.get("/bandwidth")
+@staff_required("dashboard")
+def bandwidth() -> Any:
+    """Traffic per router and the top users for a period, in the owner's time
+    zone; ``?format=csv&list=routers|users`` exports either table."""
+    tz = owner_timezone(g.owner)
+    unit, anchor, router, period = period_args(g.owner.id, tz)
+    per_router = stats.router_usage(db.session, g.owner.id, period, tz)
+    users = stats.top_users(
+        db.session, g.owner.id, period, tz, router.id if router else None
+    )
+    if request.args.get("format") == "csv":
+        which = "users" if request.args.get("list") == "users" else "routers"
+        chosen = users if which == "users" else per_router
+        return csv_response(
+            f"bandwidth-{which}-{period.start.date()}.csv",
+            USAGE_HEADER,
+            usage_rows(chosen),
+        )
+    return render_template(
+        "cabinet/bandwidth.html",
+        unit=unit,
+        anchor=anchor,
+        router=router,
+        period=period,
+        tz=tz,
+        routers=_owner_routers(),
+        per_router=per_router,
+        users=users,
+        user_rows=usage_rows(users),
+    )
 
 
 # -- live sessions -----------------------------------------------------------------
