@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..db import affected
 from ..models import GuestDayCount, RadiusSession, Router, SessionRollup, SmsMessage
 from ..venues import DEFAULT_TIMEZONE
+from .accounting import DeadLetters, dead_letter_summary
 
 #: Sessions started this long ago may still change (the 24-hour rule, plus late
 #: accounting from the spool): their hours are recomputed on every refresh.
@@ -444,6 +445,8 @@ class Health:
     open_sessions: int
     routers: int
     silent_routers: list[RouterStatus]
+    #: Accounting the spool reader could not store (hotspot.services.accounting).
+    dead_letters: DeadLetters = DeadLetters(0)
 
 
 def spool_backlog(directory: Path) -> tuple[int, int] | None:
@@ -464,4 +467,5 @@ def health(session: Session, spool_dir: Path, now: dt.datetime) -> Health:
         open_sessions=sum(s.open_sessions for s in statuses),
         routers=len(routers),
         silent_routers=[s for s in statuses if s.silent(now)],
+        dead_letters=dead_letter_summary(session),
     )

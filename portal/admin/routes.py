@@ -3,6 +3,7 @@ scope (owner None: every owner)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from hotspot.errors import DomainError
 from hotspot.models import Owner, RadiusSession, Router
 from hotspot.services import stats
+from hotspot.services.accounting import dead_letters_query
 from hotspot.services.accounts import add_account, generate_password, list_staff
 from hotspot.services.audit import audit_query
 from hotspot.services.tenancy import add_owner
@@ -191,6 +193,31 @@ def session_disconnect(session_id: int) -> Any:
 @operator
 def session_speed(session_id: int) -> Any:
     return cabinet.act_on_session(_session_owner(session_id), session_id, speed=True)
+
+
+@bp.get("/dead-letters")
+@operator
+def dead_letters() -> Any:
+    """Accounting the spool reader could not store, the newest first."""
+    query = dead_letters_query()
+    if request.args.get("format") == "csv":
+        return csv_response(
+            "accounting-dead-letters.csv",
+            ["id", "created", "router", "reason", "fields"],
+            [
+                [
+                    d.id,
+                    d.created_at.isoformat(),
+                    d.router,
+                    d.reason,
+                    json.dumps(d.fields),
+                ]
+                for d in all_rows(query)
+            ],
+        )
+    return render_template(
+        "admin/dead_letters.html", page=paginate(query), json_text=json.dumps
+    )
 
 
 @bp.get("/sms")
