@@ -39,6 +39,13 @@ from ..staff import audit, now, staff_required
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
+@bp.context_processor
+def _layout() -> dict[str, str]:
+    """The cabinet's list templates the admin shares (SMS, sessions, audit) are
+    framed by the admin's layout and link to its endpoints."""
+    return {"layout": "admin/layout.html", "area": "admin"}
+
+
 def operator(view: Any) -> Any:
     return staff_required("admin", operator=True)(view)
 
@@ -171,7 +178,7 @@ def sessions() -> Any:
     data = cabinet.live_page(None, None)
     if not isinstance(data, dict):
         return data
-    return render_template("admin/sessions.html", **data)
+    return render_template("cabinet/sessions.html", **data)
 
 
 def _session_owner(session_id: int) -> Owner:
@@ -231,7 +238,7 @@ def sms() -> Any:
         )
     page = paginate(query)
     return render_template(
-        "admin/sms.html",
+        "cabinet/sms.html",
         page=page,
         rows=cabinet.sms_rows(page.items),
         totals=stats.sms_totals(
@@ -269,4 +276,4 @@ def audit_log() -> Any:
         return csv_response(
             "audit.csv", cabinet.AUDIT_HEADER, cabinet.audit_rows(all_rows(query))
         )
-    return render_template("admin/audit.html", page=paginate(query))
+    return render_template("cabinet/audit.html", page=paginate(query))

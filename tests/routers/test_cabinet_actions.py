@@ -146,6 +146,8 @@ def test_the_operator_disconnects_any_owners_session(
     web = csrf_app.test_client()
     log_in(web, make_account(session_factory, "operator", None).email, "/admin/login")
     page = web.get("/admin/sessions").text  # the newest first: this one
+    assert f'action="/admin/sessions/{row.id}/disconnect"' in page
+    assert 'href="/admin/sms"' in page  # the admin's menu
     token = _token(_row(page, row.id))
     done = web.post(f"/admin/sessions/{row.id}/disconnect", data={"csrf_token": token})
     assert done.status_code == 302 and done.headers["Location"].endswith(
