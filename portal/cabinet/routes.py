@@ -126,12 +126,14 @@ def action_text(action: SessionAction | None) -> str:
         else gettext("Disconnect")
     )
     if action.state == "done":
-        return f"{what}: {gettext('sent')} ({action.result})"
-    if action.state == "failed":
-        return f"{what}: {gettext('failed')} ({action.last_error})"
-    if action.attempts:
-        return f"{what}: {gettext('queued, retrying')} ({action.last_error})"
-    return f"{what}: {gettext('queued')}"
+        state, detail = gettext("sent"), action.result
+    elif action.state == "failed":
+        state, detail = gettext("failed"), action.last_error
+    elif action.attempts:
+        state, detail = gettext("queued, retrying"), action.last_error
+    else:
+        state, detail = gettext("queued"), None
+    return f"{what}: {state} ({detail})" if detail else f"{what}: {state}"
 
 
 @bp.app_context_processor
