@@ -69,64 +69,91 @@ class KeysetPage:
     keyset = True
 
 
+#: Fetches ``limit`` items past a cursor (None: from the end): older ones,
+#: newest first, or (``newer``) newer ones, oldest first.
+Fetch = Callable[[tuple[Any, ...] | None, bool, int], list[Any]]
+
+
 def _encode(values: Sequence[Any]) -> str:
     return "~".join(
         v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in values
     )
 
 
-def _decode(
-    cursor: str, keys: Sequence[InstrumentedAttribute[Any]]
-) -> tuple[Any, ...] | None:
+def _decode(cursor: str, types: Sequence[type]) -> tuple[Any, ...] | None:
     parts = cursor.split("~")
-    if len(parts) != len(keys):
+    if len(parts) != len(types):
         return None
     try:
         return tuple(
-            dt.datetime.fromisoformat(v)
-            if k.type.python_type is dt.datetime
-            else int(v)
-            for v, k in zip(parts, keys, strict=True)
+            dt.datetime.fromisoformat(v) if t is dt.datetime else int(v)
+            for v, t in zip(parts, types, strict=True)
         )
     except ValueError:
         return None
 
 
+def keyset_fetch(
+    query: Select[Any], keys: Sequence[InstrumentedAttribute[Any]], scalars: bool
+) -> Fetch:
+    """The :data:`Fetch` of a plain ``query`` ordered by ``keys`` (descending)."""
+
+    def fetch(cursor: tuple[Any, ...] | None, newer: bool, limit: int) -> list[Any]:
+        q = query
+        if cursor is not None:
+            q = q.where(
+                tuple_(*keys) > tuple_(*cursor)
+                if newer
+                else tuple_(*keys) < tuple_(*cursor)
+            )
+        if newer:
+            q = q.order_by(None).order_by(*(k.asc() for k in keys))
+        result = db.session.execute(q.limit(limit))
+        return list(result.scalars() if scalars else result.all())
+
+    return fetch
+
+
 def keyset_paginate(
-    query: Select[Any],
-    keys: Sequence[InstrumentedAttribute[Any]],
+    fetch: Fetch,
+    total: int,
+    types: Sequence[type],
     key_of: Callable[[Any], Sequence[Any]],
     per_page: int = PER_PAGE,
-    scalars: bool = True,
 ) -> KeysetPage:
-    """A page of ``query`` (ordered by ``keys``, all descending, unique together):
-    the newest, ``?before=C`` (older than cursor C), ``?after=C`` (newer than C) or
-    ``?last=1`` (the oldest). ``key_of(item)`` gives an item's key values."""
-    before = _decode(request.args.get("before", ""), keys)
-    after = None if before else _decode(request.args.get("after", ""), keys)
+    """A page of a list in descending key order (keys of ``types``, unique
+    together): the newest, ``?before=C`` (older than cursor C), ``?after=C``
+    (newer than C) or ``?last=1`` (the oldest). ``key_of(item)``: its keys."""
+    before = _decode(request.args.get("before", ""), types)
+    after = None if before else _decode(request.args.get("after", ""), types)
     last = not (before or after) and request.args.get("last") == "1"
-    total = count_rows(db.session, query)
-    row = tuple_(*keys)
-    if before:
-        query = query.where(row < tuple_(*before))
-    elif after or last:
-        if after:
-            query = query.where(row > tuple_(*after))
-        query = query.order_by(None).order_by(*(k.asc() for k in keys))
-    result = db.session.execute(query.limit(per_page + 1))
-    items = list(result.scalars() if scalars else result.all())
+    newer = bool(after or last)
+    items = fetch(before or after, newer, per_page + 1)
     more = len(items) > per_page
     items = items[:per_page]
-    if after or last:
+    if newer:
         items.reverse()
-    has_newer = bool(before) or (bool(after or last) and more)
-    has_older = (not after and not last and more) or bool(after)
+    has_newer = bool(before) or (newer and more)
+    has_older = bool(after) or (not newer and more)
     return KeysetPage(
         items,
         total,
         per_page,
         _encode(key_of(items[0])) if items and has_newer else None,
         _encode(key_of(items[-1])) if items and has_older else None,
+    )
+
+
+def keyset_list(
+    query: Select[Any], keys: Sequence[InstrumentedAttribute[Any]]
+) -> KeysetPage:
+    """A keyset page of ``query``: one entity ordered by ``keys`` (descending, a
+    timestamp then the id), counted for the pager."""
+    return keyset_paginate(
+        keyset_fetch(query, keys, scalars=True),
+        count_rows(db.session, query),
+        [k.type.python_type for k in keys],
+        lambda item: [getattr(item, k.key) for k in keys],
     )
 
 

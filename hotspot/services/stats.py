@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select, text, true, tuple_
+from sqlalchemy.orm import Session, aliased
 
 from ..db import affected
 from ..models import GuestDayCount, RadiusSession, Router, SessionRollup, SmsMessage
@@ -362,6 +362,53 @@ def live_query(owner_id: int | None, router_id: int | None = None) -> Select[Any
     if router_id is not None:
         query = query.where(RadiusSession.router_id == router_id)
     return query
+
+
+def live_window(
+    owner_id: int | None,
+    router_id: int | None,
+    cursor: tuple[dt.datetime, int] | None,
+    newer: bool,
+    limit: int,
+) -> Select[Any]:
+    """``limit`` open sessions past ``cursor`` (started_at, id): older ones, newest
+    first, or (``newer``) newer ones, oldest first. An owner's are read router by
+    router (each a short walk of its index, whatever the page), every owner's or
+    one router's along the index of all open sessions."""
+    key = (RadiusSession.started_at, RadiusSession.id)
+    if owner_id is None or router_id is not None:
+        return _window(live_query(owner_id, router_id), key, cursor, newer, limit)
+    inner = _window(
+        select(RadiusSession).where(
+            RadiusSession.router_id == Router.id, RadiusSession.stopped_at.is_(None)
+        ),
+        key,
+        cursor,
+        newer,
+        limit,
+    ).lateral("open_sessions")
+    rs = aliased(RadiusSession, inner)
+    query = (
+        select(rs, Router.nas_identifier, Router.title)
+        .select_from(Router)
+        .join(inner, true())
+        .where(Router.owner_id == owner_id)
+    )
+    return _window(query, (rs.started_at, rs.id), None, newer, limit)
+
+
+def _window(
+    query: Select[Any],
+    key: tuple[Any, Any],
+    cursor: tuple[dt.datetime, int] | None,
+    newer: bool,
+    limit: int,
+) -> Select[Any]:
+    if cursor is not None:
+        row, at = tuple_(*key), tuple_(*cursor)
+        query = query.where(row > at if newer else row < at)
+    order = [k.asc() if newer else k.desc() for k in key]
+    return query.order_by(None).order_by(*order).limit(limit)
 
 
 # -- routers -----------------------------------------------------------------------

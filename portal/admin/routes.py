@@ -22,7 +22,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from hotspot.errors import DomainError
-from hotspot.models import Owner, RadiusSession, Router
+from hotspot.models import AuditEntry, Owner, RadiusSession, Router, SmsMessage
 from hotspot.services import stats
 from hotspot.services.accounting import dead_letters_query
 from hotspot.services.accounts import add_account, generate_password, list_staff
@@ -33,7 +33,7 @@ from hotspot.venues import DEFAULT_TIMEZONE
 from ..cabinet import routes as cabinet
 from ..cabinet.forms import OwnerForm, StaffForm
 from ..extensions import db
-from ..pages import all_rows, csv_response, paginate
+from ..pages import all_rows, csv_response, keyset_list, paginate
 from ..staff import audit, now, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -236,7 +236,7 @@ def sms() -> Any:
         return csv_response(
             "sms.csv", cabinet.SMS_HEADER, cabinet.sms_rows(all_rows(query))
         )
-    page = paginate(query)
+    page = keyset_list(query, (SmsMessage.created_at, SmsMessage.id))
     return render_template(
         "cabinet/sms.html",
         page=page,
@@ -276,4 +276,6 @@ def audit_log() -> Any:
         return csv_response(
             "audit.csv", cabinet.AUDIT_HEADER, cabinet.audit_rows(all_rows(query))
         )
-    return render_template("cabinet/audit.html", page=paginate(query))
+    return render_template(
+        "cabinet/audit.html", page=keyset_list(query, (AuditEntry.at, AuditEntry.id))
+    )

@@ -31,10 +31,11 @@ from hotspot.crypto import PinCipher
 from hotspot.errors import DomainError, NotFound
 from hotspot.models import (
     Account,
+    AuditEntry,
     Owner,
     PhoneBlacklist,
-    RadiusSession,
     Router,
+    SmsMessage,
     Tariff,
     Voucher,
     VoucherBatch,
@@ -43,7 +44,7 @@ from hotspot.phones import mask
 from hotspot.routers.outbox import SessionAction, session_actions
 from hotspot.services import accounts as acc
 from hotspot.services import stats
-from hotspot.services.audit import audit_query
+from hotspot.services.audit import audit_query, count_rows
 from hotspot.services.identification import blacklist_phone
 from hotspot.services.sessions import change_session_speed, disconnect_session
 from hotspot.services.tariffs import add_tariff, archive_tariff
@@ -52,7 +53,7 @@ from hotspot.venues import SETTINGS, owner_timezone, update_settings, venue_sett
 
 from ..charts import bar_chart
 from ..extensions import db
-from ..pages import all_rows, csv_response, keyset_paginate, paginate
+from ..pages import all_rows, csv_response, keyset_list, keyset_paginate, paginate
 from ..security import csp_nonce
 from ..sms import providers
 from ..staff import (
@@ -443,11 +444,17 @@ def live_page(owner_id: int | None, router: Router | None) -> Any:
         return csv_response(
             "live-sessions.csv", LIVE_HEADER, live_rows(all_rows(query, scalars=False))
         )
+    router_id = router.id if router else None
+
+    def fetch(cursor: Any, newer: bool, limit: int) -> list[Any]:
+        window = stats.live_window(owner_id, router_id, cursor, newer, limit)
+        return list(db.session.execute(window).all())
+
     page = keyset_paginate(
-        query,
-        (RadiusSession.started_at, RadiusSession.id),
+        fetch,
+        count_rows(db.session, query),
+        (dt.datetime, int),
         lambda item: (item[0].started_at, item[0].id),
-        scalars=False,
     )
     ids = [item[0].id for item in page.items]
     return {
@@ -531,7 +538,7 @@ def sms() -> Any:
     query = stats.sms_query(g.owner.id, status)
     if request.args.get("format") == "csv":
         return csv_response("sms.csv", SMS_HEADER, sms_rows(all_rows(query)))
-    page = paginate(query)
+    page = keyset_list(query, (SmsMessage.created_at, SmsMessage.id))
     since = now() - dt.timedelta(days=30)
     return render_template(
         "cabinet/sms.html",
@@ -914,4 +921,6 @@ def audit_log() -> Any:
     query = audit_query(g.owner.id)
     if request.args.get("format") == "csv":
         return csv_response("audit.csv", AUDIT_HEADER, audit_rows(all_rows(query)))
-    return render_template("cabinet/audit.html", page=paginate(query))
+    return render_template(
+        "cabinet/audit.html", page=keyset_list(query, (AuditEntry.at, AuditEntry.id))
+    )

@@ -74,3 +74,39 @@ def test_pages_forward_back_and_last(app, session_factory):
     assert _ids(web.get(_link(last, "prev")).text) == newest_first[-100:-50]
     # A cursor that is not one is the first page.
     assert _ids(web.get("/cabinet/sessions?before=nonsense").text) == newest_first[:50]
+
+
+def test_sms_and_audit_lists_page_by_key(app, session_factory):
+    """The SMS history and the audit log share the helper: forwards, then the
+    last page, each row once."""
+    from hotspot.models import SmsMessage
+    from hotspot.services.audit import record
+
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        at = utcnow() - dt.timedelta(hours=2)
+        for i in range(70):
+            s.add(
+                SmsMessage(
+                    owner_id=owner.id,
+                    phone=f"99890{i:07d}",
+                    template="otp",
+                    client_ref=uuid.uuid4().hex,
+                    status="sent",
+                    created_at=at + dt.timedelta(seconds=i // 3),
+                )
+            )
+            record(s, "boss@example.com", f"step.{i:02d}", {}, owner_id=owner.id, at=at)
+    web = app.test_client()
+    log_in(web, make_account(session_factory, "owner", owner).email)
+    for path, pattern in (
+        ("/cabinet/sms", r"99890\*+(\d\d)<"),
+        ("/cabinet/audit", r"<td>step\.(\d\d)</td>"),
+    ):
+        first = web.get(path).text
+        second = web.get(_link(first, "next")).text
+        seen = re.findall(pattern, first) + re.findall(pattern, second)
+        assert len(seen) == 70 and len(set(seen)) == 70, path
+        assert _link(second, "next") is None
+        last = web.get(_link(first, "last")).text
+        assert re.findall(pattern, last) == re.findall(pattern, first + second)[-50:]
