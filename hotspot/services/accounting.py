@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import AccountingDeadLetter
 
 
-def dead_letters_query() -> Select[tuple[AccountingDeadLetter]]:
+def dead_letters_query() -> Select[Any]:
     """Every dead-lettered accounting record, the newest first."""
     return select(AccountingDeadLetter).order_by(AccountingDeadLetter.id.desc())
 

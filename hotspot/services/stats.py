@@ -264,7 +264,8 @@ class Usage:
     input_octets: int
     output_octets: int
     session_time: int
-    #: A card (a user name that is not a phone number), or a router.
+    #: Shown as is: a router, or a card (a user name that is not a phone number);
+    #: a phone is masked.
     card: bool = True
 
     @property
@@ -280,10 +281,10 @@ def router_usage(
     totals = (
         select(
             SessionRollup.router_id,
-            func.sum(SessionRollup.sessions).label("n"),
-            func.sum(SessionRollup.input_octets).label("i"),
-            func.sum(SessionRollup.output_octets).label("o"),
-            func.sum(SessionRollup.session_time).label("t"),
+            func.sum(SessionRollup.sessions).label("n_sessions"),
+            func.sum(SessionRollup.input_octets).label("octets_in"),
+            func.sum(SessionRollup.output_octets).label("octets_out"),
+            func.sum(SessionRollup.session_time).label("seconds"),
         )
         .where(
             SessionRollup.owner_id == owner_id,
@@ -298,7 +299,17 @@ def router_usage(
         .outerjoin(totals, totals.c.router_id == Router.id)
         .where(Router.owner_id == owner_id)
     ).all()
-    usage = [Usage(r[0], r[1] or "", *(int(v or 0) for v in r[3:])) for r in rows]
+    usage = [
+        Usage(
+            name=r[0],
+            title=r[1] or "",
+            sessions=int(r.n_sessions or 0),
+            input_octets=int(r.octets_in or 0),
+            output_octets=int(r.octets_out or 0),
+            session_time=int(r.seconds or 0),
+        )
+        for r in rows
+    ]
     return sorted(usage, key=lambda u: (-u.octets, u.name))
 
 
@@ -388,7 +399,7 @@ def live_window(
         limit,
     ).lateral("open_sessions")
     rs = aliased(RadiusSession, inner)
-    query = (
+    query: Any = (
         select(rs, Router.nas_identifier, Router.title)
         .select_from(Router)
         .join(inner, true())
