@@ -66,6 +66,8 @@ class KeysetPage:
     per_page: int
     newer: str | None
     older: str | None
+    #: Not the newest page (asked for by a cursor, or the last page).
+    moved: bool = False
     keyset = True
 
 
@@ -141,6 +143,7 @@ def keyset_paginate(
         per_page,
         _encode(key_of(items[0])) if items and has_newer else None,
         _encode(key_of(items[-1])) if items and has_older else None,
+        bool(before or after or last),
     )
 
 

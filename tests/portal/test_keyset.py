@@ -72,6 +72,10 @@ def test_pages_forward_back_and_last(app, session_factory):
     assert _ids(last) == newest_first[-50:]
     assert _link(last, "next") is None
     assert _ids(web.get(_link(last, "prev")).text) == newest_first[-100:-50]
+    # Past the oldest: an empty page that still leads back to the first.
+    oldest = web.get("/cabinet/sessions?before=2000-01-01T00:00:00%2B00:00~1").text
+    assert _ids(oldest) == [] and _link(oldest, "first") == "/cabinet/sessions"
+    assert _link(pages[0], "first") is None  # the first page itself
     # A cursor that is not one is the first page.
     assert _ids(web.get("/cabinet/sessions?before=nonsense").text) == newest_first[:50]
 
