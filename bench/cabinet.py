@@ -7,8 +7,9 @@ owner's routers), runs the scheduler's rollup job once over all of it, then time
 
 - "sessions by hour, this month" and "by day, this year" for one owner
   (hotspot.services.stats.series, what the dashboard calls);
-- the dashboard page itself (by day) and the live-sessions page of the owner with
-  the open sessions, through the portal (Flask test client, logged in);
+- the dashboard page itself (by day) and the live-sessions pages (the first, the
+  last, and one reached by a cursor) of the owner with the open sessions, through
+  the portal (Flask test client, logged in); ``--live-only`` times only these;
 - one rollup refresh of the last 26 hours (the job the scheduler runs every 5
   minutes).
 
