@@ -109,7 +109,15 @@ def test_login_and_the_sessions_chart(page, portal_url, session_factory, venue, 
     # Nothing blocked by the Content-Security-Policy, nothing wider than the phone.
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
-    for name in ("sessions", "sms", "blacklist", "cards", "routers", "settings"):
+    for name in (
+        "sessions",
+        "bandwidth",
+        "sms",
+        "blacklist",
+        "cards",
+        "routers",
+        "settings",
+    ):
         page.goto(f"{portal_url}/cabinet/{name}")
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     assert page.locator("#live").count() == 0  # the settings page now
