@@ -7,25 +7,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from hotspot.db import transaction
-from portal import create_app
 from tests import factories
 from tests.portal.cabinet_helpers import log_in, make_account
+from tests.portal.test_cabinet import csrf_app  # noqa: F401 (CSRF checks on)
 
 from .conftest import actions_of, run_named_job, wait_stopped, wait_stored
-
-
-@pytest.fixture(scope="module")
-def csrf_app(settings):
-    """The portal with CSRF checks on, as in production."""
-    app = create_app({"TESTING": True}, settings=settings)
-    yield app
-    with app.app_context():
-        from portal.extensions import db
-
-        db.engine.dispose()
 
 
 def _row(page: str, session_id: int) -> str:
@@ -49,8 +36,19 @@ def _online(sim_venue, settings, session_factory):
     return venue, card, online, row
 
 
+def _owner_page(app, session_factory, venue, row):
+    """A logged-in owner's client and the CSRF token of the session's buttons."""
+    web = app.test_client()
+    log_in(web, make_account(session_factory, "owner", venue.owner).email)
+    return web, _token(_row(web.get("/cabinet/sessions").text, row.id))
+
+
 def test_owner_changes_speed_then_disconnects_through_the_outbox(
-    csrf_app, sim_venue, settings, session_factory, scheduler_factory
+    csrf_app,  # noqa: F811
+    sim_venue,
+    settings,
+    session_factory,
+    scheduler_factory,
 ):
     venue, card, online, row = _online(sim_venue, settings, session_factory)
     web = csrf_app.test_client()
@@ -93,7 +91,10 @@ def test_owner_changes_speed_then_disconnects_through_the_outbox(
 
 
 def test_a_failed_disconnect_shows_as_failed(
-    csrf_app, sim_venue, settings, session_factory
+    csrf_app,  # noqa: F811
+    sim_venue,
+    settings,
+    session_factory,
 ):
     """The outbox's last word is on the page: a failed action says so and why."""
     from sqlalchemy import update
@@ -101,9 +102,7 @@ def test_a_failed_disconnect_shows_as_failed(
     from hotspot.models import RouterAction
 
     venue, _card, _online_, row = _online(sim_venue, settings, session_factory)
-    web = csrf_app.test_client()
-    log_in(web, make_account(session_factory, "owner", venue.owner).email)
-    token = _token(_row(web.get("/cabinet/sessions").text, row.id))
+    web, token = _owner_page(csrf_app, session_factory, venue, row)
     web.post(f"/cabinet/sessions/{row.id}/disconnect", data={"csrf_token": token})
     with transaction(session_factory) as s:
         s.execute(
@@ -116,12 +115,13 @@ def test_a_failed_disconnect_shows_as_failed(
 
 
 def test_a_bad_speed_is_refused_and_a_cashier_may_not(
-    csrf_app, sim_venue, settings, session_factory
+    csrf_app,  # noqa: F811
+    sim_venue,
+    settings,
+    session_factory,
 ):
     venue, _card, _online_, row = _online(sim_venue, settings, session_factory)
-    web = csrf_app.test_client()
-    log_in(web, make_account(session_factory, "owner", venue.owner).email)
-    token = _token(_row(web.get("/cabinet/sessions").text, row.id))
+    web, token = _owner_page(csrf_app, session_factory, venue, row)
     bad = web.post(
         f"/cabinet/sessions/{row.id}/speed",
         data={"csrf_token": token, "rate": "fast please"},
@@ -140,7 +140,11 @@ def test_a_bad_speed_is_refused_and_a_cashier_may_not(
 
 
 def test_the_operator_disconnects_any_owners_session(
-    csrf_app, sim_venue, settings, session_factory, scheduler_factory
+    csrf_app,  # noqa: F811
+    sim_venue,
+    settings,
+    session_factory,
+    scheduler_factory,
 ):
     venue, _card, online, row = _online(sim_venue, settings, session_factory)
     web = csrf_app.test_client()
