@@ -91,6 +91,10 @@ class RouterConfig:
     # hotspot
     #: External login page the router's login.html posts to.
     portal_url: str = "http://127.0.0.1:8080/login"
+    #: The router's login.html (``/ip hotspot profile html-directory``), with
+    #: RouterOS's ``$(name)`` variables, e.g. the one ``hotspot router script``
+    #: installs; None: a stock-like page posting every variable to ``portal_url``.
+    login_html: str | None = None
     #: Base URL guests reach the router at (``$(link-login-only)`` etc.); default:
     #: taken from the Host header of each request.
     public_url: str | None = None
