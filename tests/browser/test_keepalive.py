@@ -1,6 +1,7 @@
 """Keep-alive in headless Chromium: a keepalive card lands on the portal's status
 page after login (once the router's accounting is in, it shows the session), and
-the page pings by itself at the interval it asks for."""
+the page pings by itself at the interval it asks for; hidden behind another tab it
+still pings, frozen it does not, and it pings as soon as it runs again."""
 
 from __future__ import annotations
 
@@ -45,9 +46,9 @@ def test_a_keepalive_card_lands_on_the_status_page_which_pings(
     page.wait_for_selector("text=You are online")
     assert page.locator("#logout").get_attribute("href") == f"{simulator.url}/logout"
 
-    # Headless Chromium keeps a tab "visible" even behind another one, so a
-    # hidden page's throttling cannot be shown here: what is measured is the page
-    # pinging on its own at the interval it asks for.
+    # Under Playwright a tab stays "visible" even behind another one: here only
+    # the page pinging on its own at the interval it asks for; hidden and frozen
+    # in the next test, without Playwright.
     start = time.monotonic()
     page.wait_for_timeout(OPEN_SECONDS * 1000)
     visible = [round(t - start, 1) for t in pings if t > start]
@@ -106,7 +107,8 @@ def test_a_hidden_then_frozen_status_page(
         hidden = [round(t - hidden_at, 1) for t in pings() if t > hidden_at]
         gaps = [b - a for a, b in zip([0.0, *hidden], hidden, strict=False)]
         print(f"hidden {HIDDEN_SECONDS} s: pings at {hidden} s")
-        assert hidden and max(gaps) <= 62, hidden
+        # At most the interval and a minute's alignment (intensive throttling).
+        assert hidden and max(gaps) <= 20 + 61, hidden
 
         tab.send("Page.setWebLifecycleState", {"state": "frozen"})
         frozen_at = time.time()
