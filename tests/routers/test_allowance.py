@@ -1,8 +1,9 @@
 """A guest's allowance running out mid-session, end to end: two phones of one guest
 share the Free tariff's megabytes (each was given all that was left at its login),
-the simulator's traffic reaches the database in Interim-Updates through the real
-FreeRADIUS, the cut job queues a Disconnect for both in the outbox and the send job
-delivers it to the simulator's incoming RADIUS."""
+or a metered card's balance runs out at a router that did not hold it to its limit.
+The simulator's traffic reaches the database in Interim-Updates through the real
+FreeRADIUS, the cut job queues a Disconnect in the outbox and the send job delivers
+it to the simulator's incoming RADIUS."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from hotspot.venues import update_settings
 from tests import factories
 from tests.radius.conftest import wait_until
 
-from .conftest import actions_of, run_named_job, wait_stored
+from .conftest import cut_reasons, run_named_job, wait_stored
 
 PHONE = "998907770031"
 RATE = 100_000  # bytes a second down, per phone
@@ -65,6 +66,10 @@ def _press_free(venue, session_factory, settings, device):
     return result.session
 
 
+def cut_reasons_now(scheduler_factory, session_factory, venue, settings):
+    return cut_reasons(scheduler_factory, session_factory, venue, None, settings)
+
+
 def _voucher(session_factory, code: str) -> Voucher:
     with session_factory() as s:
         return s.query(Voucher).filter_by(code=code).one()
@@ -87,8 +92,7 @@ def test_a_guest_past_the_shared_megabytes_is_cut(
 
     used_up.__doc__ = "the interims charged the guest past 1 MB"
     wait_until(used_up, timeout=8, interval=0.1)
-    run_named_job("cut-sessions", scheduler_factory, settings=settings)
-    assert [a.reason for a in actions_of(session_factory, venue.router)] == [
+    assert cut_reasons_now(scheduler_factory, session_factory, venue, settings) == [
         "balance_used",
         "balance_used",
     ]
@@ -100,3 +104,38 @@ def test_a_guest_past_the_shared_megabytes_is_cut(
     assert {r.attributes["Acct-Session-Id"][0] for r in requests} == {
         s.session_id for s in online
     }
+
+
+def test_a_metered_card_past_its_balance_is_cut(
+    sim_venue, settings, session_factory, scheduler_factory
+):
+    """A router that does not hold the card to the limit it was given (here the
+    simulator forgets it): the balance runs out in the Interim-Updates."""
+    from hotspot.crypto import PinCipher
+    from hotspot.services.vouchers import generate_vouchers
+
+    venue = sim_venue(interim=0.5, rate_down=3 * RATE, rate_up=0)
+    with transaction(session_factory) as s:
+        owner = s.merge(venue.owner)
+        tariff = factories.tariff(s, owner, kind="metered", price_per_mb="100")
+        [card] = generate_vouchers(
+            s, owner, tariff, 1, PinCipher(settings.pin_key), face_value="100"
+        )
+    online = venue.login(card)
+    assert online.total_limit == 1_000_000  # what the balance pays for
+    online.total_limit = None
+    wait_stored(session_factory, venue.router, online.session_id)
+    assert cut_reasons_now(scheduler_factory, session_factory, venue, settings) == []
+
+    def spent() -> bool:
+        return _voucher(session_factory, card.code).used_bytes >= 1_000_000
+
+    spent.__doc__ = "the interims charged the whole balance"
+    wait_until(spent, timeout=15, interval=0.1)
+    assert cut_reasons_now(scheduler_factory, session_factory, venue, settings) == [
+        "balance_used"
+    ]
+    run_named_job("send-router-actions", scheduler_factory)
+    assert venue.nas.get_session(online.session_id) is None
+    [ended] = venue.nas.ended_sessions()
+    assert ended["terminate_cause"] == "Admin-Reset"
