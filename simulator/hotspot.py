@@ -27,6 +27,8 @@ never needs them:
 - ``POST /_sim/disconnect?session_id=..|username=..|ip=..|mac=..[&cause=..]``: end
   sessions like ``/ip hotspot active remove`` (default cause Admin-Reset).
 - ``POST /_sim/tick``: advance traffic, interims and limits now.
+- ``POST /_sim/reboot``: the router loses power and starts again: its sessions
+  end with no Stop, then it sends Accounting-On. JSON list of the sessions lost.
 """
 
 from __future__ import annotations
@@ -403,7 +405,7 @@ class HotspotApp:
             if args.get("ended"):
                 return _json(self.router.ended_sessions())
             return _json(self.router.sessions())
-        if name in ("traffic", "disconnect", "tick"):
+        if name in ("traffic", "disconnect", "tick", "reboot"):
             if request.method != "POST":
                 raise MethodNotAllowed(valid_methods=["POST"])
             return self._sim_post(name, args)
@@ -413,6 +415,8 @@ class HotspotApp:
         if name == "tick":
             self.router.tick()
             return _json({"sessions": len(self.router.active_sessions())})
+        if name == "reboot":
+            return _json([s.session_id for s in self.router.reboot()])
         if name == "traffic":
             try:
                 mac = format_mac(args.get("mac", ""))

@@ -675,6 +675,23 @@ class Router:
             "session %s user=%s ended: %s", session.session_id, session.username, cause
         )
 
+    def reboot(self) -> list[Session]:
+        """A power cut and a start: every session is gone without its Stop (and
+        the cookies with them), then an Accounting-On tells the server so.
+        Returns the sessions lost."""
+        now = self.clock()
+        with self._lock:
+            lost = list(self._sessions.values())
+            for session in lost:
+                self._end(session, "NAS-Reboot", now)
+            self._cookies.clear()
+        if self.config.accounting:
+            try:
+                self.radius.router_accounting("Accounting-On")
+            except RadiusError as err:
+                log.warning("Accounting-On failed: %s", err)
+        return lost
+
     # -- accounting -----------------------------------------------------------------
 
     def _send_accounting(self, session: Session, status: str) -> None:
