@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,6 +38,32 @@ DEMO_ROUTER = "demo-router"
 DEMO_SECRET = "demo-router-secret-2026"  # noqa: S105 - the documented demo secret
 DEMO_TARIFF = "demo-1h"
 DEMO_EMAIL = "demo@example.com"
+DEMO_API_USER = "hotspot-api"
+DEMO_API_PASSWORD = "demo-api-password-2026"  # noqa: S105 - the demo router's
+
+
+@dataclass(frozen=True)
+class DemoRouter:
+    """Where the simulator playing the demo router listens: guests (HTTP), incoming
+    RADIUS (Disconnect/CoA) and the RouterOS API, all on 127.0.0.1, the demo
+    router's address."""
+
+    listen: str = "127.0.0.1:8081"
+    coa_port: int = 3799
+    api_port: int = 8728
+
+    @classmethod
+    def from_env(cls) -> DemoRouter:
+        env = os.environ
+        return cls(
+            env.get("HOTSPOT_SIM_LISTEN", cls.listen),
+            int(env.get("HOTSPOT_SIM_COA_PORT") or cls.coa_port),
+            int(env.get("HOTSPOT_SIM_API_PORT") or cls.api_port),
+        )
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
 
 
 def var_dir() -> Path:
@@ -73,13 +100,14 @@ def write_stack_env(var: Path, settings: Settings) -> None:
 
 
 def seed_demo(
-    settings: Settings, hotspot_host: str = "127.0.0.1"
+    settings: Settings, sim: DemoRouter | None = None
 ) -> list[tuple[str, str]]:
     """The demo venue (idempotent); returns unused demo voucher codes and PINs.
 
-    ``hotspot_host``: where the router simulator serves guests (its
-    ``link-login-only``), the demo router's hotspot host (with ``localhost``, for a
-    browser that opens the simulator by that name)."""
+    ``sim``: where the router simulator serves guests (its ``link-login-only``: the
+    demo router's hotspot host, with ``localhost`` for a browser that opens the
+    simulator by that name) and takes Disconnect/CoA and the RouterOS API."""
+    sim = sim or DemoRouter()
     from hotspot.services.identification import import_registrations
     from hotspot.services.tariffs import add_tariff
     from hotspot.services.tenancy import add_owner, add_router, set_router_trust
@@ -108,7 +136,8 @@ def seed_demo(
             if router is None:
                 router = add_router(s, owner, DEMO_ROUTER, "127.0.0.1", DEMO_SECRET)
             # The simulator's guests post from 127.0.0.1, the router's address.
-            set_router_trust(s, router, hotspot_hosts=[hotspot_host, "localhost"])
+            set_router_trust(s, router, hotspot_hosts=[sim.host, "localhost"])
+            _reach_demo_router(router, sim)
             tariff = s.scalar(
                 select(Tariff).where(
                     Tariff.owner_id == owner.id, Tariff.name == DEMO_TARIFF
@@ -131,6 +160,16 @@ def seed_demo(
             return [(v.code, cipher.decrypt(v.pin_encrypted) or "?") for v in unused]
     finally:
         engine.dispose()
+
+
+def _reach_demo_router(router: Router, sim: DemoRouter) -> None:
+    """Disconnects and speed changes go to the simulator's incoming RADIUS, the
+    RouterOS API fallback and queues to its API server."""
+    router.coa_port = sim.coa_port
+    router.coa_enabled = True
+    router.api_port = sim.api_port
+    router.api_username = DEMO_API_USER
+    router.api_password = DEMO_API_PASSWORD
 
 
 def seed_demo_account(settings: Settings, password_file: Path) -> str:
@@ -195,16 +234,28 @@ def _demo_environment(var: Path, sim_listen: str, demo: bool) -> None:
         os.environ.setdefault("HOTSPOT_DEMO", "1")
 
 
-def _simulator(settings: Settings, sim_listen: str) -> Command:
+def _simulator(settings: Settings, sim: DemoRouter, var: Path) -> Command:
+    """The demo router: the login.html `hotspot router script` installs, incoming
+    RADIUS and the RouterOS API where the demo router's settings point."""
+    from hotspot.routers.script import login_html
+
+    page = var / "simulator" / "login.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(login_html(settings.portal_url))
     sim_env = dict(
         component_environ(os.environ, settings, None),
-        HOTSPOT_SIM_LISTEN=sim_listen,
+        HOTSPOT_SIM_LISTEN=sim.listen,
         HOTSPOT_SIM_RADIUS_HOST=settings.radius_host,
         HOTSPOT_SIM_AUTH_PORT=str(settings.radius_auth_port),
         HOTSPOT_SIM_ACCT_PORT=str(settings.radius_acct_port),
         HOTSPOT_SIM_SECRET=DEMO_SECRET,
         HOTSPOT_SIM_NAS_IDENTIFIER=DEMO_ROUTER,
         HOTSPOT_SIM_PORTAL_URL=f"{settings.portal_url}/login",
+        HOTSPOT_SIM_LOGIN_HTML=str(page),
+        HOTSPOT_SIM_COA_PORT=str(sim.coa_port),
+        HOTSPOT_SIM_API_PORT=str(sim.api_port),
+        HOTSPOT_SIM_API_USERNAME=DEMO_API_USER,
+        HOTSPOT_SIM_API_PASSWORD=DEMO_API_PASSWORD,
     )
     return Command([sys.executable, "-m", "simulator"], sim_env, REPO_ROOT)
 
@@ -214,7 +265,7 @@ def _banner(
     radius: FreeRadius,
     collector: Nfacctd,
     cpus: tuple[Cpus, Cpus],
-    demo: tuple[str, list[tuple[str, str]], str] | None,
+    demo: tuple[DemoRouter, list[tuple[str, str]], str] | None,
 ) -> None:
     """What runs where, and the demo's cards and logins."""
     print()
@@ -233,10 +284,11 @@ def _banner(
             f"{describe(cpus[1])} (HOTSPOT_RADIUS_CPUS / HOTSPOT_DB_CPUS)"
         )
     if demo:
-        sim_listen, vouchers, password = demo
+        sim, vouchers, password = demo
         print(
-            f"Demo router http://{sim_listen}/  (NAS-Identifier {DEMO_ROUTER}, "
-            f"secret {DEMO_SECRET})"
+            f"Demo router http://{sim.listen}/  (NAS-Identifier {DEMO_ROUTER}, "
+            f"secret {DEMO_SECRET}; Disconnect/CoA :{sim.coa_port}/udp, "
+            f"RouterOS API :{sim.api_port})"
         )
         print("Demo vouchers (tariff demo-1h: 60 min, 100 MB, 2M/2M):")
         for code, pin in vouchers:
@@ -260,14 +312,13 @@ def run_stack(demo: bool = True) -> int:
     var = var_dir()
     load_env_file(var / "hotspot.env")
     cluster, radius_cpus, db_cpus = _start_database(var)
-    sim_listen = os.environ.get("HOTSPOT_SIM_LISTEN", "127.0.0.1:8081")
-    _demo_environment(var, sim_listen, demo)
+    sim = DemoRouter.from_env()
+    _demo_environment(var, sim.listen, demo)
     settings = Settings.from_env()
     write_stack_env(var, settings)
 
     command.upgrade(alembic_config(settings.database_url), "head")
-    sim_host = sim_listen.rpartition(":")[0].strip("[]") or "127.0.0.1"
-    vouchers = seed_demo(settings, sim_host) if demo else []
+    vouchers = seed_demo(settings, sim) if demo else []
     demo_password = seed_demo_account(settings, var / "demo-password") if demo else ""
 
     radius = FreeRadius(settings, var / "radius", echo=False)
@@ -284,14 +335,14 @@ def run_stack(demo: bool = True) -> int:
             env = component_environ(os.environ, settings, name)
             supervisor.add(name, Command([sys.executable, "-m", name], env, REPO_ROOT))
         if demo:
-            supervisor.add("simulator", _simulator(settings, sim_listen))
+            supervisor.add("simulator", _simulator(settings, sim, var))
         supervisor.start_all()
         _banner(
             settings,
             radius,
             collector,
             (radius_cpus, db_cpus),
-            (sim_listen, vouchers, demo_password) if demo else None,
+            (sim, vouchers, demo_password) if demo else None,
         )
         supervisor.run(stop)
         return 0

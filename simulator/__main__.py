@@ -102,6 +102,13 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     add(g, "--portal-url", defaults.portal_url, "external login page (portal) URL")
     add(
         g,
+        "--login-html",
+        None,
+        "the router's login.html (RouterOS $(variables)), e.g. the one `hotspot "
+        "router script` installs; unset: a stock-like page posting to --portal-url",
+    )
+    add(
+        g,
         "--public-url",
         None,
         "router base URL put in links; unset: the Host the guest used",
@@ -186,6 +193,16 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     return parser
 
 
+def _read_page(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as err:
+        raise ValueError(f"--login-html: {err}") from None
+
+
 def config_from_args(args: argparse.Namespace) -> RouterConfig:
     """Turn parsed options into a :class:`RouterConfig`."""
     return RouterConfig(
@@ -207,6 +224,7 @@ def config_from_args(args: argparse.Namespace) -> RouterConfig:
         server_name=args.server_name,
         interface=args.interface,
         portal_url=args.portal_url,
+        login_html=_read_page(args.login_html),
         public_url=args.public_url,
         login_by=args.login_by,
         network=args.network,

@@ -27,12 +27,15 @@ never needs them:
 - ``POST /_sim/disconnect?session_id=..|username=..|ip=..|mac=..[&cause=..]``: end
   sessions like ``/ip hotspot active remove`` (default cause Admin-Reset).
 - ``POST /_sim/tick``: advance traffic, interims and limits now.
+- ``POST /_sim/reboot``: the router loses power and starts again: its sessions
+  end with no Stop, then it sends Accounting-On. JSON list of the sessions lost.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -80,6 +83,32 @@ def format_bytes(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+#: ``$(name)``, ``$(if name)``, ``$(else)``, ``$(endif)`` in a hotspot page.
+_VARIABLE = re.compile(r"\$\(([a-z][a-z0-9-]*)\)")
+_CONDITION = re.compile(
+    r"\$\(if ([a-z][a-z0-9-]*)\)(.*?)(?:\$\(else\)(.*?))?\$\(endif\)", re.S
+)
+
+
+def render_page(page: str, variables: dict[str, str]) -> str:
+    """A hotspot HTML page as RouterOS serves it: ``$(if name)...$(else)...$(endif)``
+    kept by whether the variable is set (not nested), then each ``$(name)`` replaced
+    by its value as it is, ``$(name-esc)`` by its value URL-escaped, an unknown one
+    by nothing."""
+
+    def value(name: str) -> str:
+        if name in variables:
+            return variables[name]
+        if name.endswith("-esc") and name[:-4] in variables:
+            return quote(variables[name[:-4]], safe="")
+        return ""
+
+    page = _CONDITION.sub(
+        lambda m: m.group(2) if value(m.group(1)) else (m.group(3) or ""), page
+    )
+    return _VARIABLE.sub(lambda m: value(m.group(1)), page)
 
 
 def _esc(value: Any) -> str:
@@ -196,10 +225,10 @@ class HotspotApp:
 
     # -- pages ----------------------------------------------------------------------
 
-    def login_page(
+    def login_variables(
         self, request: Request, device: Device, orig: str, error: str | None = None
-    ) -> Response:
-        """The router's login.html: auto-post of the servlet variables to the portal.
+    ) -> dict[str, str]:
+        """The servlet variables of a login page (``$(mac)``, ``$(chap-id)``...).
 
         A new CHAP challenge is issued for every rendering (if http-chap is on).
         """
@@ -213,21 +242,33 @@ class HotspotApp:
                 mikrotik_octal(bytes([ident])),
                 mikrotik_octal(challenge),
             )
-        fields = {
+        return {
             "mac": device.mac,
             "ip": device.ip,
             "username": "",
             **self.links(request, orig),
             "chap-id": chap_id,
             "chap-challenge": chap_challenge,
-            "error": error,
+            "error": error or "",
             "server-name": self.config.server_name,
             "identity": self.config.nas_identifier,
         }
+
+    def login_page(
+        self, request: Request, device: Device, orig: str, error: str | None = None
+    ) -> Response:
+        """The router's login.html: the one configured (``login_html``, e.g. the
+        page ``hotspot router script`` installs), rendered with RouterOS's variable
+        substitution, or else a stock-like page auto-posting every variable to
+        ``portal_url``."""
+        fields = self.login_variables(request, device, orig, error)
+        if self.config.login_html is not None:
+            return _html(render_page(self.config.login_html, fields))
         inputs = "\n".join(
             f'<input type="hidden" name="{_esc(k)}" value="{_esc(v)}">'
             for k, v in fields.items()
         )
+        error = fields["error"]
         error_html = f'<p class="error">{_esc(error)}</p>\n' if error else ""
         body = (
             f"{error_html}"
@@ -364,7 +405,7 @@ class HotspotApp:
             if args.get("ended"):
                 return _json(self.router.ended_sessions())
             return _json(self.router.sessions())
-        if name in ("traffic", "disconnect", "tick"):
+        if name in ("traffic", "disconnect", "tick", "reboot"):
             if request.method != "POST":
                 raise MethodNotAllowed(valid_methods=["POST"])
             return self._sim_post(name, args)
@@ -374,6 +415,8 @@ class HotspotApp:
         if name == "tick":
             self.router.tick()
             return _json({"sessions": len(self.router.active_sessions())})
+        if name == "reboot":
+            return _json([s.session_id for s in self.router.reboot()])
         if name == "traffic":
             try:
                 mac = format_mac(args.get("mac", ""))

@@ -584,6 +584,39 @@ class RadiusClient:
             elapsed=elapsed,
         )
 
+    def router_accounting(
+        self, status_type: str = "Accounting-On", *, delay_time: int = 0
+    ) -> RadiusReply:
+        """Send a router-level Accounting-Request: ``"Accounting-On"`` (the router
+        started) or ``"Accounting-Off"`` (it is going down). It names the router
+        only: no User-Name, no Acct-Session-Id, no counters.
+
+        :raises RadiusTimeout: no Accounting-Response.
+        """
+        pkt = pyrad_packet.AcctPacket(
+            code=pyrad_packet.AccountingRequest,
+            secret=self.secret,
+            dict=self.dictionary,
+        )
+        pkt["Acct-Status-Type"] = status_type
+        self._nas_attributes(
+            pkt, nas_identifier=None, called_station_id=None, nas_port_id=None
+        )
+        pkt["Acct-Delay-Time"] = delay_time
+        pkt["Event-Timestamp"] = int(time.time())
+        try:
+            reply, elapsed = self._send(pkt, "acct")
+        except RadiusTimeout:
+            log.warning("Accounting-Request %s -> no reply (timeout)", status_type)
+            raise
+        log.info(
+            "Accounting-Request %s -> %s (%.1f ms)",
+            status_type,
+            code_name(reply.code),
+            elapsed * 1000,
+        )
+        return RadiusReply(code=reply.code, elapsed=elapsed)
+
     def accounting_start(self, **kwargs: Any) -> RadiusReply:
         """``accounting("Start", ...)``."""
         return self.accounting("Start", **kwargs)

@@ -91,6 +91,10 @@ class RouterConfig:
     # hotspot
     #: External login page the router's login.html posts to.
     portal_url: str = "http://127.0.0.1:8080/login"
+    #: The router's login.html (``/ip hotspot profile html-directory``), with
+    #: RouterOS's ``$(name)`` variables, e.g. the one ``hotspot router script``
+    #: installs; None: a stock-like page posting every variable to ``portal_url``.
+    login_html: str | None = None
     #: Base URL guests reach the router at (``$(link-login-only)`` etc.); default:
     #: taken from the Host header of each request.
     public_url: str | None = None
@@ -670,6 +674,23 @@ class Router:
         log.info(
             "session %s user=%s ended: %s", session.session_id, session.username, cause
         )
+
+    def reboot(self) -> list[Session]:
+        """A power cut and a start: every session is gone without its Stop (and
+        the cookies with them), then an Accounting-On tells the server so.
+        Returns the sessions lost."""
+        now = self.clock()
+        with self._lock:
+            lost = list(self._sessions.values())
+            for session in lost:
+                self._end(session, "NAS-Reboot", now)
+            self._cookies.clear()
+        if self.config.accounting:
+            try:
+                self.radius.router_accounting("Accounting-On")
+            except RadiusError as err:
+                log.warning("Accounting-On failed: %s", err)
+        return lost
 
     # -- accounting -----------------------------------------------------------------
 

@@ -310,7 +310,8 @@ def close_stale_sessions(
 # -- keep-alive (tariffs with ``keepalive``) ---------------------------------------
 #: Seconds a keep-alive session may stay silent when its tariff names no grace. A
 #: hidden page's timers run at most once a minute in Chromium (intensive throttling
-#: after 5 minutes hidden), so three missed wake-ups fit in it.
+#: after 5 minutes hidden; measured in tests/browser/test_keepalive.py), so three
+#: missed wake-ups fit in it. A frozen page sends nothing until it runs again.
 DEFAULT_KEEPALIVE_GRACE = 180
 #: How often the status page pings.
 PING_SECONDS = 20

@@ -96,6 +96,7 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 def simulator(
     settings: Settings, portal_url: str, venues: dict[str, Venue], radius: object
 ) -> Iterator[object]:
+    from hotspot.routers.script import login_html
     from simulator.router import RouterConfig
     from simulator.server import start_simulator
 
@@ -107,6 +108,8 @@ def simulator(
         secret=venue.secret,
         nas_identifier=venue.router.nas_identifier,
         portal_url=f"{portal_url}/login",
+        # What `hotspot router script` installs on a real router.
+        login_html=login_html(portal_url),
         require_message_authenticator=True,
     )
     sim = start_simulator(config)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from devstack.postgres import free_port
 
@@ -50,6 +51,8 @@ def local_stack(work_dir):
         HOTSPOT_PORTAL_PORT=str(portal := free_port()),
         HOTSPOT_PORTAL_URL=f"http://127.0.0.1:{portal}",
         HOTSPOT_SIM_LISTEN=f"127.0.0.1:{free_port()}",
+        HOTSPOT_SIM_COA_PORT=str(free_port(kind=2)),
+        HOTSPOT_SIM_API_PORT=str(free_port()),
     )
     env.pop("HOTSPOT_DATABASE_URL", None)
     proc = subprocess.Popen(
@@ -78,7 +81,7 @@ def local_stack(work_dir):
             break
     else:
         pytest.fail("the stack did not start:\n" + "".join(seen))
-    yield home, "".join(seen)
+    yield home, "".join(seen), env["HOTSPOT_SIM_LISTEN"]
     os.killpg(proc.pid, signal.SIGINT)
     try:
         proc.wait(timeout=60)
@@ -97,7 +100,7 @@ def clean_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_readme_cli_examples_run_as_printed_beside_the_stack(local_stack):
-    home, banner = local_stack
+    home, banner, _ = local_stack
     assert "Demo vouchers" in banner
     for argv in readme_cli_examples():
         assert argv[0] == "hotspot"
@@ -110,7 +113,7 @@ def test_readme_cli_examples_run_as_printed_beside_the_stack(local_stack):
 
 
 def test_an_explicit_database_url_wins(local_stack):
-    home, _ = local_stack
+    home, _, _ = local_stack
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOTSPOT_DATABASE_URL": f"postgresql+psycopg2://nobody:x@127.0.0.1:{free_port()}/none",
@@ -126,3 +129,46 @@ def test_an_explicit_database_url_wins(local_stack):
     assert proc.returncode == 1
     assert "cannot reach the database at 127.0.0.1" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _wait(probe, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := probe():
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"not within {timeout} s: {what}")
+
+
+def test_a_disconnect_from_the_cli_reaches_the_demo_router(local_stack):
+    """A guest logs in at the demo router with a demo card; the owner cuts the
+    session from the CLI; the scheduler's Disconnect ends it at the simulator."""
+    home, banner, sim_listen = local_stack
+    code, pin = re.findall(r"card (\S+)  PIN (\S+)", banner)[-1]
+    guest = requests.Session()
+    guest.trust_env = False
+    sim = f"http://{sim_listen}"
+
+    def up() -> bool:
+        try:
+            return guest.get(f"{sim}/_sim/health", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    _wait(up, "the simulator serves guests")
+    guest.get(f"{sim}/_sim/device", params={"mac": "02:DE:00:00:00:01"})
+    # The router's own login form (PAP, the card's PIN).
+    guest.post(f"{sim}/login", data={"username": code, "password": pin})
+    [online] = guest.get(f"{sim}/_sim/sessions").json()
+
+    def listed():
+        out = clean_cli(home, "session", "list", "--owner", "demo", "--json")
+        return [s for s in json.loads(out.stdout or "[]") if s["username"] == code]
+
+    [row] = _wait(listed, "the session is stored")
+    assert row["acct_session_id"] == online["session_id"]
+    proc = clean_cli(home, "session", "disconnect", "--owner", "demo", str(row["id"]))
+    assert proc.returncode == 0, proc.stderr
+    _wait(lambda: not guest.get(f"{sim}/_sim/sessions").json(), "the router cut it")
+    [ended] = guest.get(f"{sim}/_sim/sessions", params={"ended": 1}).json()
+    assert ended["terminate_cause"] == "Admin-Reset"

@@ -470,3 +470,33 @@ def test_same_session_id_on_two_routers_are_two_sessions(
     assert len(sessions(db_session, router2)) == 1
     db_session.refresh(v)
     assert (v.used_seconds, v.used_bytes) == (90, 300)
+
+
+@pytest.mark.parametrize("status", ["Accounting-On", "Accounting-Off"])
+def test_a_router_restarting_closes_its_sessions_from_before(
+    db_session, venue, status
+) -> None:
+    _, router = venue
+    other = factories.router(db_session, router.owner)
+    acct(db_session, router, "Start", "81000020", "before", now=T0)
+    acct(
+        db_session, router, "Interim-Update", "81000020", "before", time=60, now=T0 + 60
+    )
+    acct(db_session, other, "Start", "81000021", "elsewhere", now=T0)
+    # Read first from another spool shard: a session that began after the event.
+    acct(db_session, router, "Start", "81000022", "after", now=T0 + 200)
+    # Router-level packets carry no session: no id, no user.
+    assert acct(db_session, router, status, "", "", mac="", ip="", now=T0 + 100) == "ok"
+
+    rows = {r.username: r for r in sessions(db_session, router)}
+    assert rows["before"].terminate_cause == "NAS-Reboot"
+    assert rows["before"].stopped_at == rows["before"].updated_at
+    assert rows["after"].stopped_at is None
+    [elsewhere] = sessions(db_session, other)
+    assert elsewhere.stopped_at is None
+    # A late interim of the closed session does not open it again.
+    acct(
+        db_session, router, "Interim-Update", "81000020", "before", time=90, now=T0 + 90
+    )
+    [before] = [r for r in sessions(db_session, router) if r.username == "before"]
+    assert before.stopped_at is not None and before.session_time == 90

@@ -10,9 +10,11 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import quote as urlquote
 
+import requests
+
 from hotspot.db import transaction
 from hotspot.models import Router
-from hotspot.routers.script import login_html, quote
+from hotspot.routers.script import LOGIN_FIELDS, login_html, quote
 from tests import factories
 from tests.cli.conftest import PORTAL
 
@@ -185,3 +187,51 @@ def test_router_control_settings(cli, session_factory):
     assert bad.returncode == 1 and "port" in bad.stderr
     text = cli("router", "status").stdout
     assert f"{nas_id}" in text and "incoming RADIUS off" in text
+
+
+def _script_string(text: str) -> str:
+    """A RouterOS script string's value (what :func:`quote` made of it)."""
+    escapes = {"n": "\n", "r": "\r", "t": "\t"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), text[1:-1])
+
+
+def _installed_login_html(cli, nas_id: str, portal: str) -> str:
+    """The login.html `hotspot router script` puts on the router."""
+    out = cli("router", "script", "--nas-id", nas_id, "--portal-url", portal).stdout
+    prefix = "/file add name=hotspot/login.html contents="
+    [line] = [ln for ln in out.splitlines() if ln.startswith(prefix)]
+    return _script_string(line[len(prefix) :])
+
+
+def test_the_simulator_serves_the_installed_login_page(
+    sim_venue, cli, app, settings, session_factory
+):
+    """The router's login.html is the one the script installs, rendered with the
+    router's variables; the portal takes what it posts."""
+    probe = sim_venue()  # only for its router's identity
+    page = _installed_login_html(cli, probe.router.nas_identifier, PORTAL)
+    assert page == login_html(PORTAL)
+    # Guests reach it at RouterOS's hotspot address (a host the portal trusts).
+    venue = sim_venue(login_html=page, public_url="http://10.5.50.1/")
+    guest = requests.Session()
+    guest.trust_env = False
+    mac = "02:AA:BB:CC:DD:31"
+    guest.get(f"{venue.sim.url}/_sim/device", params={"mac": mac})
+    served = guest.get(f"{venue.sim.url}/news?a=1").text
+    form = _Form()
+    form.feed(served)
+    assert form.action == f"{PORTAL}/login"
+    fields = form.fields
+    assert set(fields) == set(LOGIN_FIELDS)
+    assert fields["mac"] == mac and fields["identity"] == venue.router.nas_identifier
+    assert fields["link-login-only"] == "http://10.5.50.1/login"
+    assert fields["link-orig"] == f"{venue.sim.url}/news?a=1"
+    # Exactly the installed page, its variables filled in as RouterOS does.
+    assert served == _router_render(page, fields)
+    assert re.fullmatch(r"(\\[0-7]{3}){16}", fields["chap-challenge"])
+
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = str(venue.router.ip_address)
+    assert client.post("/login", data=fields).status_code == 200
+    ctx = _context(client)
+    assert (ctx["mac"], ctx["chap-challenge"]) == (mac, fields["chap-challenge"])

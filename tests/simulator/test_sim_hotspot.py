@@ -7,6 +7,7 @@ import re
 import time
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -462,3 +463,32 @@ def test_cli_options_and_environment() -> None:
     assert config.session_id_start == 0x80000001
     with pytest.raises(SystemExit):
         build_parser({}).parse_args(["--listen", "nonsense"])
+
+
+def test_a_configured_login_html_is_served_with_routeros_substitution(
+    make_sim: SimFactory, browser: requests.Session, tmp_path
+) -> None:
+    page = tmp_path / "login.html"
+    page.write_text(
+        '<a href="https://portal.example/?mac=$(mac-esc)&dst=$(link-orig-esc)">'
+        "$(if error)<b>$(error)</b>$(else)welcome$(endif) $(identity)"
+        "$(if chap-id)chap$(endif)$(nothing)</a>"
+    )
+    args = build_parser({"HOTSPOT_SIM_LOGIN_HTML": str(page)}).parse_args([])
+    config = config_from_args(args)
+    sim = make_sim(login_html=config.login_html, login_by=("http-pap",))
+    become(browser, sim)
+    served = browser.get(sim.url + "/a?b=c").text
+    assert served == (
+        '<a href="https://portal.example/?mac=02%3A00%3A00%3AAA%3ABB%3A01'
+        f'&dst={quote(sim.url + "/a?b=c", safe="")}">welcome test-router</a>'
+    )
+    # A failed login: the page again, with the error.
+    r = browser.post(f"{sim.url}/login", data={"username": "bob", "password": "x"})
+    assert "<b>" in r.text and "welcome" not in r.text
+    with pytest.raises(ValueError, match="login-html"):
+        config_from_args(
+            build_parser({"HOTSPOT_SIM_LOGIN_HTML": str(tmp_path / "none")}).parse_args(
+                []
+            )
+        )

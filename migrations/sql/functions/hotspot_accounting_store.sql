@@ -24,8 +24,20 @@ DECLARE
     v_voucher int;
     v_old radius_sessions%ROWTYPE;
 BEGIN
+    IF p_status IN ('Accounting-On', 'Accounting-Off') THEN
+        -- The router started or is going down: none of its sessions from before are
+        -- online any more (they count for no device limit). Closed at their last
+        -- update, as the stale-session job does; one that started after this event
+        -- (read first from another spool shard) stays open.
+        UPDATE radius_sessions s
+           SET stopped_at = s.updated_at, terminate_cause = 'NAS-Reboot'
+         WHERE s.router_id = CASE WHEN p_router ~ '^[0-9]{1,9}$'
+                                  THEN p_router::int END
+           AND s.stopped_at IS NULL AND s.started_at <= v_event;
+        RETURN 'ok';
+    END IF;
     IF p_status NOT IN ('Start', 'Interim-Update', 'Stop') OR v_sid = '' THEN
-        RETURN 'ok';  -- Accounting-On/Off and the like: nothing to store per session
+        RETURN 'ok';  -- Alive and the like: nothing to store per session
     END IF;
     SELECT r.id INTO v_router FROM routers r
      WHERE r.id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END;
