@@ -1,7 +1,7 @@
 """a router's Accounting-On/Off closes its sessions
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-01
 
 hotspot_accounting_store (called by hotspot_accounting for every record of the
@@ -13,7 +13,7 @@ role already updates radius_sessions (0011): no grant.
 from migrations.sqlfiles import run_sql_file, run_sql_function
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

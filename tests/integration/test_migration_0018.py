@@ -1,4 +1,4 @@
-"""Revision 0018 goes down to 0015 (Accounting-On closes nothing, as before) and up
+"""Revision 0018 goes down to 0020 (Accounting-On closes nothing, as before) and up
 again (it closes the router's sessions)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def test_downgrade_restores_the_previous_accounting_and_upgrade_returns(pg_clust
     try:
         with engine.connect() as conn:
             assert _closes_sessions(conn)
-        command.downgrade(config, "0015")
+        command.downgrade(config, "0020")
         with engine.connect() as conn:
             assert not _closes_sessions(conn)
         command.upgrade(config, "head")
