@@ -49,10 +49,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "settings",
             "audit",
             "staff",
+            "documents",
+            "onboarding",
         }
     ),
     Role.MANAGER: frozenset(
-        {"dashboard", "sessions", "sms", "blacklist", "vouchers", "cards", "routers"}
+        {
+            "dashboard",
+            "sessions",
+            "sms",
+            "blacklist",
+            "vouchers",
+            "cards",
+            "routers",
+            "documents",
+        }
     ),
     Role.CASHIER: frozenset({"cards"}),
 }

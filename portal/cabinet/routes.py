@@ -770,3 +770,7 @@ def audit_log() -> Any:
     if request.args.get("format") == "csv":
         return csv_response("audit.csv", AUDIT_HEADER, audit_rows(all_rows(query)))
     return render_template("cabinet/audit.html", page=paginate(query))
+
+
+# Pages in modules of their own, on bp too.
+from . import documents as _documents  # noqa: E402, F401
