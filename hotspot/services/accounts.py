@@ -142,6 +142,35 @@ def list_staff(session: Session, owner: Owner | None) -> list[Account]:
     return list(session.scalars(query))
 
 
+#: The accounts an owner manages in the cabinet (another owner is the operator's).
+STAFF_ROLES = (Role.MANAGER.value, Role.CASHIER.value)
+
+
+def staff_member(session: Session, owner: Owner, account_id: int) -> Account:
+    """One of ``owner``'s managers or cashiers; anyone else's (or an owner's
+    login): NotFound."""
+    account = session.get(Account, account_id)
+    if (
+        account is None
+        or account.owner_id != owner.id
+        or (account.role not in STAFF_ROLES)
+    ):
+        raise NotFound("no such manager or cashier")
+    return account
+
+
+def set_disabled(
+    session: Session, account: Account, disabled: bool, now: dt.datetime
+) -> None:
+    """Switch a login off (its web sessions end at once) or on again."""
+    if disabled and account.disabled_at is None:
+        account.disabled_at = now
+        account.session_epoch += 1
+    elif not disabled:
+        account.disabled_at = None
+    session.flush()
+
+
 def set_password(session: Session, account: Account, password: str) -> None:
     """A new password; every web session of the account ends."""
     account.password_hash = _hasher.hash(_check_password(password))
