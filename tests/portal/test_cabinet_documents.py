@@ -132,7 +132,10 @@ def test_registrations_add_import_remove_audited(app, session_factory, tenants):
         follow_redirects=True,
     )
     assert "valid_until must be after valid_from" in backwards.text
-    good = b"reference,surname,valid_from,valid_until\nHY100200,Aliev,2026-12-01,2026-12-09\n"
+    good = (
+        b"reference,surname,valid_from,valid_until\n"
+        b"HY100200,Aliev,2026-12-01,2026-12-09\n"
+    )
     done = client.post(
         "/cabinet/registrations/import",
         data={"kind": "ticket", "file": (io.BytesIO(good), "t.csv")},

@@ -85,9 +85,7 @@ def test_owner_adds_disables_and_resets_a_manager(app, session_factory, tenants)
     ]
 
 
-def test_owner_cannot_touch_owner_logins_or_another_venue(
-    app, session_factory, tenants
-):  # noqa: F811
+def test_owner_cannot_touch_owners_or_others(app, session_factory, tenants):  # noqa: F811
     a, b = tenants["a"], tenants["b"]
     other_owner = make_account(session_factory, "owner", a.owner)
     owner = app.test_client()
