@@ -775,4 +775,5 @@ def audit_log() -> Any:
 # Pages in modules of their own, on bp too.
 from . import documents as _documents  # noqa: E402, F401
 from . import look as _look  # noqa: E402, F401
+from . import onboarding as _onboarding  # noqa: E402, F401
 from . import team as _team  # noqa: E402, F401
