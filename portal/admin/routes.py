@@ -232,3 +232,7 @@ def audit_log() -> Any:
             "audit.csv", cabinet.AUDIT_HEADER, cabinet.audit_rows(all_rows(query))
         )
     return render_template("admin/audit.html", page=paginate(query))
+
+
+# Pages in modules of their own, on bp too.
+from . import prices as _prices  # noqa: E402, F401
