@@ -51,7 +51,7 @@ def identifications_query(
 ) -> Select[Any]:
     """(Identification, router's NAS id) of an owner's document logins, newest
     first, filtered by kind, router and period (created in [since, until))."""
-    query: Select[Any] = (
+    query: Any = (
         select(Identification, Router.nas_identifier)
         .outerjoin(Router, Router.id == Identification.router_id)
         .where(
@@ -66,7 +66,7 @@ def identifications_query(
         query = query.where(Identification.created_at >= since)
     if until is not None:
         query = query.where(Identification.created_at < until)
-    return query
+    return query  # type: ignore[no-any-return]
 
 
 def registrations_query(

@@ -181,6 +181,9 @@ OWNER_PAGES = [
     "/cabinet/settings",
     "/cabinet/audit",
     "/cabinet/security",
+    "/cabinet/documents",
+    "/cabinet/registrations",
+    "/cabinet/staff",
 ]
 
 
