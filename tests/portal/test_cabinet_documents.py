@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -183,3 +184,40 @@ def test_cashier_sees_no_documents(app, session_factory, tenants):  # noqa: F811
     assert client.post(f"/cabinet/registrations/{rid}/remove").status_code == 403
     with session_factory() as s:
         assert s.get(Registration, rid) is not None
+
+
+def test_a_guest_logs_in_with_what_the_cabinet_entered(app, session_factory, tenants):  # noqa: F811
+    """End to end: the owner enters a room in the venue's time, a guest behind
+    the router logs in with it, the login is listed (masked)."""
+    from hotspot.models import Owner, Router
+    from hotspot.venues import update_settings
+    from tests.portal.conftest import behind, router_post
+
+    a = tenants["a"]
+    owner = app.test_client()
+    log_in(owner, make_account(session_factory, "owner", a.owner).email)
+    # After make_account, which merges the fixture's (older) owner.
+    with transaction(session_factory) as s:
+        update_settings(s, s.get(Owner, a.owner.id), {"documents": "hotel"})
+        router = s.get(Router, a.ids["router_id"])
+    local = utcnow().astimezone(ZoneInfo("Asia/Tashkent")).replace(tzinfo=None)
+    owner.post(
+        "/cabinet/registrations",
+        data={
+            "kind": "hotel",
+            "reference": "7-12",
+            "surname": "Karimova",
+            "valid_from": (local - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "valid_until": (local + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    guest = behind(app.test_client(), router)
+    assert guest.post("/login", data=router_post(router)).status_code == 200
+    done = guest.post(
+        "/login/document",
+        data={"kind": "hotel", "reference": "712", "surname": " karimova "},
+    )
+    assert done.status_code == 200, re.findall(r"id=\"error\">([^<]*)", done.text)
+    assert 'id="router-login"' in done.text
+    listed = owner.get("/cabinet/documents?kind=hotel").text
+    assert ">712<" in listed and "K*******" in listed and "KARIMOVA" not in listed
