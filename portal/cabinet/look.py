@@ -29,6 +29,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotspot.errors import DomainError
+from hotspot.models import VenueLogo
 from hotspot.venues import (
     BY_NAME,
     GUEST_LANGUAGES,
@@ -157,7 +158,9 @@ def look_preview() -> Any:
         venue=name[:200],
         accent=policy.accent_color,
         welcome=policy.welcome_text,
-        logo_url=None,
+        logo_url=url_for("guest.venue_logo", owner_id=g.owner.id)
+        if db.session.get(VenueLogo, g.owner.id)
+        else None,
         language_links=lambda: [x for x in language_links() if x.code in offered],
     )
     response = make_response(page)

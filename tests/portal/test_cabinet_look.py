@@ -8,10 +8,17 @@ import re
 
 from sqlalchemy import select
 
-from hotspot.models import AuditEntry, Owner
+from hotspot.clock import utcnow
+from hotspot.db import transaction
+from hotspot.models import AuditEntry, Owner, VenueLogo
 from tests.portal.cabinet_helpers import log_in, make_account
 from tests.portal.test_cabinet import tenants  # noqa: F401 - the shared fixture
 
+#: A 1x1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8cfc0f01f0005000201a3a1c7e10000000049454e44ae426082"
+)
 LOOK = {
     "display_name": "Hotel Bukhara",
     "accent_color": "#aa3300",
@@ -56,6 +63,7 @@ def test_the_preview_shows_the_form_and_saves_nothing(app, session_factory, tena
     assert "Xush kelibsiz! &lt;script&gt;" in shown.text
     assert "<script>alert" not in shown.text
     assert 'hreflang="ru"' in shown.text and 'hreflang="uz"' not in shown.text
+    assert 'id="logo"' not in shown.text  # none uploaded
     # A colour the setting refuses shows the saved one.
     bad = client.post("/cabinet/look/preview", data={**LOOK, "accent_color": "red;}"})
     assert "--accent: #0a66c2" in bad.text and "red;}" not in bad.text
@@ -81,7 +89,18 @@ def test_saving_the_look_is_audited(app, session_factory, tenants):  # noqa: F81
             select(AuditEntry.action).where(AuditEntry.actor == who.email)
         ).all()
     assert "settings.update" in actions
-    assert "--accent: #aa3300" in client.get("/cabinet/look/preview").text
+    with transaction(session_factory) as s:
+        s.add(
+            VenueLogo(
+                owner_id=owner.id,
+                image=PNG,
+                content_type="image/png",
+                updated_at=utcnow(),
+            )
+        )
+    preview = client.get("/cabinet/look/preview").text
+    assert "--accent: #aa3300" in preview
+    assert f'src="/venue/{owner.id}/logo"' in preview
     refused = client.post(
         "/cabinet/look", data={**LOOK, "accent_color": "blue"}, follow_redirects=True
     )
