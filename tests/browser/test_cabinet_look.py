@@ -55,3 +55,30 @@ def test_the_preview_follows_the_form(page, portal_url, session_factory, venue, 
     page.click("#save")
     page.wait_for_selector(".flash")
     assert page.input_value("#display_name") == "Samarqand Terrace"
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_the_new_pages_fit_a_phone(page, portal_url, session_factory, venue, shots):  # noqa: F811
+    """Registrations, document logins, staff, onboarding, SMS cost: nothing wider
+    than the phone (screenshots to look at)."""
+    from hotspot.models import Router
+
+    email, _ = _account(session_factory, venue)
+    _login(page, portal_url, email)
+    page.wait_for_selector("#chart-sessions")
+    with session_factory() as s:
+        from sqlalchemy import select
+
+        router_id = s.scalar(select(Router.id).where(Router.owner_id == venue.id))
+    for name in (
+        "registrations",
+        "documents",
+        "staff",
+        f"routers/{router_id}/onboarding",
+        "sms",
+    ):
+        page.goto(f"{portal_url}/cabinet/{name}")
+        page.screenshot(
+            path=str(shots / f"{name.replace('/', '-')}.png"), full_page=True
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
