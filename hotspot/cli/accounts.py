@@ -152,6 +152,43 @@ def user_password(
     )
 
 
+def _switch_account(ctx: Context, email: str, disabled: bool, as_json: bool) -> None:
+    from hotspot.clock import utcnow
+    from hotspot.db import transaction
+    from hotspot.services.accounts import get_account, set_disabled
+    from hotspot.services.audit import record
+
+    with transaction(ctx.session_factory()) as session:
+        account = get_account(session, email)
+        set_disabled(session, account, disabled, utcnow())
+        action = "account.disable" if disabled else "account.enable"
+        record(
+            session, "cli", action, {"email": account.email}, owner_id=account.owner_id
+        )
+    data = {"email": account.email, "disabled": disabled}
+    emit(
+        data,
+        as_json,
+        lambda d: f"{d['email']} {'can no longer' if disabled else 'can'} log in.",
+    )
+
+
+@command(user, "disable")
+@click.option("--email", required=True)
+@pass_ctx
+def user_disable(ctx: Context, email: str, as_json: bool) -> None:
+    """Switch a login off (its web sessions end at once)."""
+    _switch_account(ctx, email, True, as_json)
+
+
+@command(user, "enable")
+@click.option("--email", required=True)
+@pass_ctx
+def user_enable(ctx: Context, email: str, as_json: bool) -> None:
+    """Switch a login on again."""
+    _switch_account(ctx, email, False, as_json)
+
+
 @command(operator, "add")
 @click.option("--email", required=True)
 @PASSWORD_STDIN

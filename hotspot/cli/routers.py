@@ -246,31 +246,13 @@ def router_script(
 ) -> None:
     """Print the RouterOS script that connects a router (paste it into its
     terminal). The router gets an API user of its own on first use."""
-    from hotspot.crypto import SAFE_ALNUM, random_string
     from hotspot.db import transaction
-    from hotspot.routers.script import Onboarding, render
+    from hotspot.routers.script import onboarding_for, render
     from hotspot.services.tenancy import get_router
 
-    settings = ctx.settings
     with transaction(ctx.session_factory()) as db_session:
         r = get_router(db_session, nas_id)
-        if not r.api_password:
-            r.api_username = r.api_username or "hotspot-api"
-            r.api_password = random_string(24, SAFE_ALNUM)
-            r.api_port = r.api_port or 8728
-        onboarding = Onboarding(
-            nas_identifier=r.nas_identifier,
-            secret=r.radius_secret,
-            radius_address=radius_address or settings.radius_host,
-            portal_url=portal_url or settings.portal_url,
-            coa_port=r.coa_port,
-            auth_port=settings.radius_auth_port,
-            acct_port=settings.radius_acct_port,
-            interim=settings.acct_interim_interval,
-            api_username=r.api_username or "hotspot-api",
-            api_password=r.api_password,
-            api_port=r.api_port or 8728,
-        )
+        onboarding = onboarding_for(r, ctx.settings, radius_address, portal_url)
     text = render(onboarding)
     emit({"nas_id": nas_id, "script": text}, as_json, lambda d: d["script"].rstrip())
 

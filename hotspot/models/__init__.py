@@ -14,7 +14,7 @@ from .identification import (
     Registration,
 )
 from .retention import PurgeLog
-from .sms import SmsMessage, SmsStatus
+from .sms import SmsMessage, SmsPrice, SmsStatus
 from .stats import GuestDay, GuestDayCount, SessionRollup
 from .tariffs import GuestMode, Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
@@ -50,6 +50,7 @@ __all__ = [
     "PurgeLog",
     "Registration",
     "SmsMessage",
+    "SmsPrice",
     "SmsStatus",
     "Base",
     "LoginTicket",

@@ -19,6 +19,7 @@ class Identification(CreatedAt, Base):
     __table_args__ = (
         Index("ix_identifications_owner_mac", "owner_id", "mac", "expires_at"),
         Index("ix_identifications_owner_subject", "owner_id", "subject"),
+        Index("ix_identifications_owner_created", "owner_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

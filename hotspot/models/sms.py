@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, CreatedAt
@@ -47,3 +48,22 @@ class SmsMessage(CreatedAt, Base):
     delivered_at: Mapped[dt.datetime | None]
     #: Raw delivery report, as received.
     report: Mapped[str | None] = mapped_column(Text)
+
+
+class SmsPrice(CreatedAt, Base):
+    """What one SMS through a gateway costs from ``valid_from`` on (set by the
+    operator); a message costs the price in force when a gateway accepted it."""
+
+    __tablename__ = "sms_prices"
+    __table_args__ = (
+        Index("ix_sms_prices_provider_from", "provider", "valid_from"),
+        CheckConstraint("price >= 0", name="ck_sms_prices_price"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The gateway's name (HOTSPOT_SMS_PROVIDERS), as SmsMessage.provider holds it.
+    provider: Mapped[str] = mapped_column(String(32))
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    valid_from: Mapped[dt.datetime]
+    #: Who set it (the operator's e-mail).
+    set_by: Mapped[str] = mapped_column(String(254), default="")

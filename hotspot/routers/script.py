@@ -11,7 +11,14 @@ scheduler needs, and the router's ``login.html`` that sends the guest to the por
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from ..crypto import SAFE_ALNUM, random_string
+
+if TYPE_CHECKING:
+    from ..models import Router
+    from ..settings import Settings
 
 #: The servlet variables login.html hands the portal (hotspot.routers.login).
 LOGIN_FIELDS = (
@@ -43,6 +50,35 @@ class Onboarding:
     api_port: int = 8728
     #: Where our scheduler connects to the API from (default: radius_address).
     api_from: str = ""
+
+
+def onboarding_for(
+    router: Router,
+    settings: Settings,
+    radius_address: str | None = None,
+    portal_url: str | None = None,
+    new_api_password: bool = False,
+) -> Onboarding:
+    """What the script of ``router`` carries. The router gets an API user of its
+    own on first use (or a new password with ``new_api_password``); the caller
+    flushes the change."""
+    if new_api_password or not router.api_password:
+        router.api_username = router.api_username or "hotspot-api"
+        router.api_password = random_string(24, SAFE_ALNUM)
+        router.api_port = router.api_port or 8728
+    return Onboarding(
+        nas_identifier=router.nas_identifier,
+        secret=router.radius_secret,
+        radius_address=radius_address or settings.radius_host,
+        portal_url=portal_url or settings.portal_url,
+        coa_port=router.coa_port,
+        auth_port=settings.radius_auth_port,
+        acct_port=settings.radius_acct_port,
+        interim=settings.acct_interim_interval,
+        api_username=router.api_username or "hotspot-api",
+        api_password=router.api_password or "",
+        api_port=router.api_port or 8728,
+    )
 
 
 def quote(text: str) -> str:

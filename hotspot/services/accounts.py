@@ -49,10 +49,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "settings",
             "audit",
             "staff",
+            "documents",
+            "onboarding",
         }
     ),
     Role.MANAGER: frozenset(
-        {"dashboard", "sessions", "sms", "blacklist", "vouchers", "cards", "routers"}
+        {
+            "dashboard",
+            "sessions",
+            "sms",
+            "blacklist",
+            "vouchers",
+            "cards",
+            "routers",
+            "documents",
+        }
     ),
     Role.CASHIER: frozenset({"cards"}),
 }
@@ -129,6 +140,35 @@ def list_staff(session: Session, owner: Owner | None) -> list[Account]:
         Account.owner_id.is_(None) if owner is None else Account.owner_id == owner.id
     )
     return list(session.scalars(query))
+
+
+#: The accounts an owner manages in the cabinet (another owner is the operator's).
+STAFF_ROLES = (Role.MANAGER.value, Role.CASHIER.value)
+
+
+def staff_member(session: Session, owner: Owner, account_id: int) -> Account:
+    """One of ``owner``'s managers or cashiers; anyone else's (or an owner's
+    login): NotFound."""
+    account = session.get(Account, account_id)
+    if (
+        account is None
+        or account.owner_id != owner.id
+        or (account.role not in STAFF_ROLES)
+    ):
+        raise NotFound("no such manager or cashier")
+    return account
+
+
+def set_disabled(
+    session: Session, account: Account, disabled: bool, now: dt.datetime
+) -> None:
+    """Switch a login off (its web sessions end at once) or on again."""
+    if disabled and account.disabled_at is None:
+        account.disabled_at = now
+        account.session_epoch += 1
+    elif not disabled:
+        account.disabled_at = None
+    session.flush()
 
 
 def set_password(session: Session, account: Account, password: str) -> None:

@@ -494,10 +494,14 @@ def purge_document_attempts(session: Session, now: dt.datetime) -> int:
 
 
 def import_registrations(
-    session: Session, owner: Owner, kind: str, rows: Iterable[str] | str
+    session: Session,
+    owner: Owner,
+    kind: str,
+    rows: Iterable[str] | str,
+    zone: dt.tzinfo = dt.UTC,
 ) -> int:
-    """Import a CSV (reference,surname,valid_from,valid_until; ISO dates/times, UTC
-    unless an offset is given). All or nothing: a bad line imports none."""
+    """Import a CSV (reference,surname,valid_from,valid_until; ISO dates/times, in
+    ``zone`` unless an offset is given). All or nothing: a bad line imports none."""
     if kind not in ("hotel", "ticket"):
         raise InvalidInput("kind: hotel or ticket")
     text = rows if isinstance(rows, str) else "".join(rows)
@@ -514,8 +518,8 @@ def import_registrations(
         if not ref or not name or len(ref) > 40 or len(name) > 100:
             raise InvalidInput(f"line {lineno}: reference and surname are required")
         try:
-            start = _parse_time(row[2])
-            end = _parse_time(row[3])
+            start = _parse_time(row[2], zone)
+            end = _parse_time(row[3], zone)
         except ValueError as exc:
             raise InvalidInput(f"line {lineno}: {exc}") from exc
         if end <= start:
@@ -535,8 +539,8 @@ def import_registrations(
     return len(new)
 
 
-def _parse_time(text: str) -> dt.datetime:
+def _parse_time(text: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
     value = dt.datetime.fromisoformat(text.strip())
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+        value = value.replace(tzinfo=zone)
     return value

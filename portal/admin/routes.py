@@ -279,3 +279,7 @@ def audit_log() -> Any:
     return render_template(
         "cabinet/audit.html", page=keyset_list(query, (AuditEntry.at, AuditEntry.id))
     )
+
+
+# Pages in modules of their own, on bp too.
+from . import prices as _prices  # noqa: E402, F401

@@ -47,6 +47,7 @@ from hotspot.services import stats
 from hotspot.services.audit import audit_query, count_rows
 from hotspot.services.identification import blacklist_phone
 from hotspot.services.sessions import change_session_speed, disconnect_session
+from hotspot.services.sms_costs import message_costs
 from hotspot.services.tariffs import add_tariff, archive_tariff
 from hotspot.services.vouchers import batch_sheet, generate_vouchers, revoke_voucher
 from hotspot.venues import SETTINGS, owner_timezone, update_settings, venue_settings
@@ -513,10 +514,25 @@ def session_speed(session_id: int) -> Any:
 
 
 # -- SMS ---------------------------------------------------------------------------
-SMS_HEADER = ["created", "phone", "status", "gateway", "error", "sent", "delivered"]
+SMS_HEADER = [
+    "created",
+    "phone",
+    "status",
+    "gateway",
+    "error",
+    "sent",
+    "delivered",
+    "cost",
+]
 
 
 def sms_rows(items: list[Any]) -> list[list[Any]]:
+    # Money is for the owner (and the operator) only.
+    costs = (
+        message_costs(db.session, [m.id for m in items])
+        if acc.may(g.account, "tariffs")
+        else {}
+    )
     return [
         [
             m.created_at.isoformat(),
@@ -526,6 +542,7 @@ def sms_rows(items: list[Any]) -> list[list[Any]]:
             m.error,
             m.sent_at.isoformat() if m.sent_at else None,
             m.delivered_at.isoformat() if m.delivered_at else None,
+            costs.get(m.id),
         ]
         for m in items
     ]
@@ -924,3 +941,11 @@ def audit_log() -> Any:
     return render_template(
         "cabinet/audit.html", page=keyset_list(query, (AuditEntry.at, AuditEntry.id))
     )
+
+
+# Pages in modules of their own, on bp too.
+from . import documents as _documents  # noqa: E402, F401
+from . import look as _look  # noqa: E402, F401
+from . import onboarding as _onboarding  # noqa: E402, F401
+from . import sms_cost as _sms_cost  # noqa: E402, F401
+from . import team as _team  # noqa: E402, F401

@@ -73,3 +73,34 @@ def test_weak_password_is_refused(cli):
         ok=False,
     )
     assert out.returncode == 1 and "password" in out.stderr
+
+
+def test_user_disable_and_enable(cli, session_factory):
+    owner = f"cafe-{uuid.uuid4().hex[:6]}"
+    cli("owner", "add", owner)
+    email = f"till-{uuid.uuid4().hex[:6]}@example.com"
+    cli(
+        "user",
+        "add",
+        "--owner",
+        owner,
+        "--email",
+        email,
+        "--role",
+        "cashier",
+        "--password-stdin",
+        stdin="a long password 2\n",
+    )
+    assert "can no longer log in" in cli("user", "disable", "--email", email).stdout
+    with session_factory() as s:
+        account = s.scalar(select(Account).where(Account.email == email))
+        assert account.disabled_at is not None and account.session_epoch == 1
+    cli("user", "enable", "--email", email)
+    with session_factory() as s:
+        assert authenticate(s, email, "a long password 2", None, utcnow())
+        actions = s.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.owner_id == account.owner_id)
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actions == ["account.add", "account.disable", "account.enable"]

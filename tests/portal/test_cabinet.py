@@ -20,9 +20,11 @@ from hotspot.models import (
     Owner,
     PhoneBlacklist,
     RadiusSession,
+    Registration,
     SmsMessage,
     Voucher,
 )
+from hotspot.services.accounts import add_account
 from hotspot.services.identification import blacklist_phone
 from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import generate_vouchers
@@ -68,7 +70,19 @@ def _tenant(s, settings, phone: str) -> Tenant:
         session_time=1200,
     )
     s.add(session_row)
+    registration = Registration(
+        owner_id=owner.id,
+        kind="hotel",
+        reference="B101" if phone.endswith("2") else "A101",
+        surname="KARIMOV",
+        valid_from=started,
+        valid_until=started + dt.timedelta(days=2),
+    )
+    s.add(registration)
     s.flush()
+    manager = add_account(
+        s, f"manager-{uuid.uuid4().hex[:8]}@example.com", "manager", PASSWORD, owner
+    )
     ids = {
         "router": router.id,
         "router_id": router.id,
@@ -83,6 +97,8 @@ def _tenant(s, settings, phone: str) -> Tenant:
         "nas_id": router.nas_identifier,
         "fmt": "pdf",
         "session_id": session_row.id,
+        "registration_id": registration.id,
+        "account_id": manager.id,
     }
     return Tenant(owner, ids)
 
@@ -168,6 +184,9 @@ OWNER_PAGES = [
     "/cabinet/settings",
     "/cabinet/audit",
     "/cabinet/security",
+    "/cabinet/documents",
+    "/cabinet/registrations",
+    "/cabinet/staff",
 ]
 
 

@@ -48,6 +48,7 @@ def _secrets_of_b(ids: dict[str, object]) -> list[str]:
         str(ids["name"]),
         "998*****02",
         "998901110002",
+        "B101",  # B's hotel registration
     ]
 
 
