@@ -24,12 +24,14 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ..cache import VENUE
 from ..errors import InvalidInput, NotFound
 from ..models import LoginTicket, Owner, Router
 from ..models.ads import AdBanner, AdEvent, VenueLogo
+from .ad_views import pending_view
 
 #: Largest upload accepted.
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -170,20 +172,28 @@ def list_banners(session: Session, owner: Owner) -> list[AdBanner]:
 
 
 def running_banners(session: Session, router: Router, now: dt.datetime) -> list[Any]:
-    """(id, weight) of the banners running at this router now (no image loaded)."""
-    rows = session.execute(
-        select(AdBanner.id, AdBanner.weight).where(
-            AdBanner.owner_id == router.owner_id,
-            AdBanner.enabled,
-            or_(AdBanner.starts_at.is_(None), AdBanner.starts_at <= now),
-            or_(AdBanner.ends_at.is_(None), AdBanner.ends_at > now),
-            or_(
-                func.cardinality(AdBanner.router_ids) == 0,
-                AdBanner.router_ids.contains([router.id]),
-            ),
+    """(id, weight) of the banners running at this router now (no image loaded;
+    the owner's enabled banners are cached for a few seconds, the dates and the
+    routers are checked here)."""
+    return [
+        (b.id, b.weight)
+        for b in VENUE.get(
+            ("banners", router.owner_id), lambda: _enabled(session, router.owner_id)
         )
+        if (b.starts_at is None or b.starts_at <= now)
+        and (b.ends_at is None or b.ends_at > now)
+        and (not b.router_ids or router.id in b.router_ids)
+    ]
+
+
+def _enabled(session: Session, owner_id: int) -> tuple[Any, ...]:
+    columns = (AdBanner.id, AdBanner.weight, AdBanner.starts_at, AdBanner.ends_at)
+    rows = session.execute(
+        select(*columns, AdBanner.router_ids)
+        .where(AdBanner.owner_id == owner_id, AdBanner.enabled)
+        .order_by(AdBanner.id)
     )
-    return list(rows)
+    return tuple(rows)
 
 
 def pick_banner(session: Session, router: Router, now: dt.datetime) -> int | None:
@@ -206,6 +216,13 @@ def device_key(secret_key: str, mac: str) -> str:
     return hmac.new(key, mac.upper().encode(), hashlib.sha256).hexdigest()[:32]
 
 
+_RECORD = text(
+    "WITH off AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " INSERT INTO ad_events (banner_id, router_id, kind, device, at)"
+    " SELECT :b, :r, :k, :d, :at FROM off"
+)
+
+
 def record(
     session: Session,
     banner_id: int,
@@ -214,13 +231,13 @@ def record(
     kind: str,
     now: dt.datetime,
 ) -> None:
-    """One impression or click: a plain insert. Its commit does not wait for the
-    disk (statistics: a crash may lose the last instant's, never a login's)."""
-    session.execute(text("SET LOCAL synchronous_commit TO off"))
+    """One impression or click: one plain insert statement, no ORM object. Its
+    commit does not wait for the disk (statistics: a crash may lose the last
+    instant's, never a login's): the same statement turns that off for its
+    transaction, so the row costs one round trip before the commit."""
     session.execute(
-        insert(AdEvent).values(
-            banner_id=banner_id, router_id=router.id, kind=kind, device=device, at=now
-        )
+        _RECORD,
+        {"b": banner_id, "r": router.id, "k": kind, "d": device, "at": now},
     )
 
 
@@ -238,19 +255,26 @@ def ad_wait(
     (A ticket was issued ``ticket_ttl`` before its expiry, by the same clock.)"""
     if not running_banners(session, router, now):
         return None
-    shown = session.scalar(
-        select(func.max(AdEvent.at)).where(
+    # Before the query: a view written meanwhile is in the table by then.
+    buffered = pending_view(router.id, device)
+    shown_at = (
+        select(func.max(AdEvent.at))
+        .where(
             AdEvent.router_id == router.id,
             AdEvent.device == device,
             AdEvent.kind == "view",
             AdEvent.at > now - VIEW_VALID,
         )
+        .scalar_subquery()
     )
-    last_expiry = session.scalar(
-        select(func.max(LoginTicket.expires_at)).where(
-            LoginTicket.router_id == router.id, LoginTicket.mac == mac
-        )
+    expiry = (
+        select(func.max(LoginTicket.expires_at))
+        .where(LoginTicket.router_id == router.id, LoginTicket.mac == mac)
+        .scalar_subquery()
     )
+    shown, last_expiry = session.execute(select(shown_at, expiry)).one()
+    if buffered is not None and buffered > now - VIEW_VALID:
+        shown = max(shown, buffered) if shown else buffered
     last_ticket = (
         last_expiry - dt.timedelta(seconds=ticket_ttl) if last_expiry else None
     )

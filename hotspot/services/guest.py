@@ -30,6 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from ..cache import cached_get
 from ..crypto import SAFE_ALNUM, PinCipher, random_string
 from ..db import affected
 from ..models import GuestMode, Identification, Owner, Router, Tariff, Voucher
@@ -74,7 +75,7 @@ def guest_offer(session: Session, owner: Owner) -> GuestOffer | None:
     policy = OwnerPolicy.of(owner)
     if not policy.guest_access or owner.guest_tariff_id is None:
         return None
-    tariff = session.get(Tariff, owner.guest_tariff_id)
+    tariff = cached_get(session, Tariff, owner.guest_tariff_id)
     if tariff is None or not tariff.guest or tariff.archived:
         return None
     return GuestOffer(tariff, policy)

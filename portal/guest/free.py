@@ -15,7 +15,8 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotspot.models import GuestMode, Router, Tariff, VenueLogo
+from hotspot.cache import has_logo
+from hotspot.models import GuestMode, Router, Tariff
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.guest import (
@@ -55,13 +56,13 @@ def venue_look() -> dict[str, Any]:
     try:
         router = _router() if _context() else None
         policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
-        has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
+        logo = router is not None and has_logo(db.session, router.owner_id)
     except SQLAlchemyError:
-        router, policy, has_logo = None, OwnerPolicy(), False
+        router, policy, logo = None, OwnerPolicy(), False
     offered = policy.languages
     return {
         "logo_url": url_for("guest.venue_logo", owner_id=router.owner_id)
-        if router is not None and has_logo
+        if router is not None and logo
         else None,
         "accent": policy.accent_color,
         "welcome": policy.welcome_text,
@@ -161,8 +162,8 @@ def free_press() -> Any:
     if offer.policy.terms_required and request.form.get("accept_terms") != "yes":
         return _render(offer, True, gettext("Please accept the terms of use."))
     ctx = _context() or {}
+    # The ticket is committed with the request, before the page is sent.
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
-    db.session.commit()
     if isinstance(result, PortalLogin):
         ctx = after_login(result.ticket, ctx)
         return _router_login(result.username, result.password, ctx)

@@ -46,7 +46,12 @@ from hotspot.services.identification import (
     returning_device,
 )
 from hotspot.services.sessions import keepalive_grace
-from hotspot.services.trust import CloudNames, knows_address, router_for_request
+from hotspot.services.trust import (
+    CloudNames,
+    knows_address,
+    router_by_id,
+    router_for_request,
+)
 from hotspot.venues import OwnerPolicy
 
 from ..extensions import csrf, db
@@ -194,7 +199,7 @@ def _router() -> Router | None:
     router_id = ctx.get("router", "")
     if not router_id.isdigit():
         return None
-    router = db.session.get(Router, int(router_id))
+    router = router_by_id(db.session, int(router_id))
     if router is None or not router.enabled:
         return None
     return router if knows_address(router, request.remote_addr, _cloud()) else None
@@ -241,7 +246,7 @@ def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
             ctx["chap-id"], password, ctx.get("chap-challenge", "")
         )
     router_id = ctx.get("router", "")
-    router = db.session.get(Router, int(router_id)) if router_id.isdigit() else None
+    router = router_by_id(db.session, int(router_id)) if router_id.isdigit() else None
     keepalive = router is not None and keepalive_grace(
         db.session, router.owner_id, username
     )

@@ -1,0 +1,89 @@
+"""Ad impressions written in batches: nothing lost (a failed write keeps the rows,
+closing writes the rest), and the delay counts a view not written yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, make_url, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotspot.db import make_engine, transaction
+from hotspot.models.ads import AdEvent
+from hotspot.services.access import PortalLogin
+from hotspot.services.ad_views import ViewBuffer, pending_view
+from hotspot.services.ads import device_key, record
+from hotspot.services.guest import AdPending, free_login
+
+from .test_ads import MAC, NOW, _banner, _venue
+
+
+def _count(factory: sessionmaker[Session], banner_id: int) -> int:
+    with factory() as s:
+        return s.scalar(select(func.count()).where(AdEvent.banner_id == banner_id)) or 0
+
+
+def _banner_at_a_venue(factory: sessionmaker[Session]):
+    with transaction(factory) as s:
+        owner, router = _venue(s, delay=5)
+        banner = _banner(s, owner)
+    return router, banner
+
+
+def test_views_are_written_in_one_batch_and_close_writes_the_rest(
+    engine, session_factory
+):
+    router, banner = _banner_at_a_venue(session_factory)
+    views = ViewBuffer(engine, interval=3600)  # only explicit writes here
+    try:
+        for n in range(300):
+            views.add(banner.id, router.id, f"{n:032d}", NOW)
+        assert _count(session_factory, banner.id) == 0
+        assert views.flush() == 300
+        assert _count(session_factory, banner.id) == 300
+        views.add(banner.id, router.id, "d" * 32, NOW)
+    finally:
+        views.close()
+    assert _count(session_factory, banner.id) == 301
+
+
+def test_a_failed_write_keeps_the_views_for_the_next(database_url, session_factory):
+    router, banner = _banner_at_a_venue(session_factory)
+    nowhere = make_url(database_url).set(host="127.0.0.1", port=1)
+    gone = make_engine(nowhere, connect_args={"connect_timeout": 1})
+    views = ViewBuffer(gone, interval=3600)
+    views.add(banner.id, router.id, "e" * 32, NOW)
+    assert views.flush() == 0
+    assert views.pending(router.id, "e" * 32) == NOW
+    views._engine = make_engine(database_url)  # the database is back
+    views.close()
+    assert _count(session_factory, banner.id) == 1
+
+
+def test_the_delay_counts_a_view_not_written_yet(engine, session_factory, settings):
+    router, banner = _banner_at_a_venue(session_factory)
+    device = device_key(settings.secret_key, MAC)
+    views = ViewBuffer(engine, interval=3600)
+    try:
+        with session_factory() as s:
+            r = s.merge(router)
+            refused = free_login(s, settings, r, MAC, NOW)
+            assert isinstance(refused, AdPending) and refused.seconds == -1
+            views.add(banner.id, router.id, device, NOW)
+            assert pending_view(router.id, device) == NOW
+            later = free_login(s, settings, r, MAC, NOW + dt.timedelta(seconds=2))
+            assert isinstance(later, AdPending) and later.seconds == 3
+            views.flush()
+            assert pending_view(router.id, device) is None
+            done = free_login(s, settings, r, MAC, NOW + dt.timedelta(seconds=5))
+            assert isinstance(done, PortalLogin)
+            s.rollback()
+    finally:
+        views.close()
+
+
+def test_a_view_written_with_its_request_does_not_wait_for_the_disk(db_session):
+    owner, router = _venue(db_session)
+    banner = _banner(db_session, owner)
+    record(db_session, banner.id, router, "f" * 32, "view", NOW)
+    assert db_session.scalar(text("SHOW synchronous_commit")) == "off"
