@@ -15,18 +15,27 @@ refused for a row not written yet. Another process sees it once written (within
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import weakref
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, text
 
 from ..db import describe_db_error
-from ..models.ads import AdEvent
 
 log = logging.getLogger(__name__)
 
+#: One statement for a batch; the views of a banner deleted meanwhile are dropped
+#: (its events go with it), a router deleted meanwhile leaves none (as its events).
+_WRITE = text(
+    "INSERT INTO ad_events (banner_id, router_id, kind, device, at)"
+    " SELECT x.b, r.id, 'view', x.d, x.at"
+    " FROM jsonb_to_recordset(CAST(:rows AS jsonb))"
+    " AS x(b bigint, r bigint, d text, at timestamptz)"
+    " JOIN ad_banners b ON b.id = x.b LEFT JOIN routers r ON r.id = x.r"
+)
 _LIVE: weakref.WeakSet[ViewBuffer] = weakref.WeakSet()
 
 
@@ -62,13 +71,7 @@ class ViewBuffer:
         _LIVE.add(self)
 
     def add(self, banner_id: int, router_id: int, device: str, at: dt.datetime) -> None:
-        row = {
-            "banner_id": banner_id,
-            "router_id": router_id,
-            "kind": "view",
-            "device": device,
-            "at": at,
-        }
+        row = {"b": banner_id, "r": router_id, "d": device, "at": at.isoformat()}
         with self._lock:
             self._rows.append(row)
             key = (router_id, device)
@@ -95,7 +98,7 @@ class ViewBuffer:
             try:
                 with self._engine.begin() as conn:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO off")
-                    conn.execute(insert(AdEvent), rows)
+                    conn.execute(_WRITE, {"rows": json.dumps(rows, default=str)})
             except Exception as exc:  # kept for the next write, never lost here
                 log.warning(
                     "ad views: %d not written yet (%s)",

@@ -171,6 +171,61 @@ def list_banners(session: Session, owner: Owner) -> list[AdBanner]:
     return list(session.scalars(query))
 
 
+def get_banner(session: Session, owner: Owner, banner_id: int) -> AdBanner:
+    """The owner's banner; NotFound for another owner's (or none)."""
+    banner = session.get(AdBanner, banner_id)
+    if banner is None or banner.owner_id != owner.id:
+        raise NotFound(f"no banner {banner_id} for {owner.name}")
+    return banner
+
+
+def update_banner(
+    session: Session,
+    owner: Owner,
+    banner_id: int,
+    *,
+    weight: int | None = None,
+    enabled: bool | None = None,
+) -> AdBanner:
+    """Change a banner's weight, or switch it on or off."""
+    banner = get_banner(session, owner, banner_id)
+    if weight is not None:
+        if not 1 <= weight <= 1000:
+            raise InvalidInput("weight: 1 to 1000")
+        banner.weight = weight
+    if enabled is not None:
+        banner.enabled = enabled
+    session.flush()
+    return banner
+
+
+def delete_banner(session: Session, owner: Owner, banner_id: int) -> str:
+    """Delete a banner with its events; its name."""
+    banner = get_banner(session, owner, banner_id)
+    name = banner.name
+    session.delete(banner)
+    session.flush()
+    return name
+
+
+def banner_totals(
+    session: Session, owner: Owner, since: dt.datetime
+) -> dict[int, dict[str, int]]:
+    """Per banner of the owner since ``since``: views, unique devices, clicks."""
+    rows = session.execute(
+        select(
+            AdEvent.banner_id,
+            func.count().filter(AdEvent.kind == "view"),
+            func.count(AdEvent.device.distinct()).filter(AdEvent.kind == "view"),
+            func.count().filter(AdEvent.kind == "click"),
+        )
+        .join(AdBanner, AdBanner.id == AdEvent.banner_id)
+        .where(AdBanner.owner_id == owner.id, AdEvent.at >= since)
+        .group_by(AdEvent.banner_id)
+    )
+    return {r[0]: {"views": r[1], "devices": r[2], "clicks": r[3]} for r in rows}
+
+
 def running_banners(session: Session, router: Router, now: dt.datetime) -> list[Any]:
     """(id, weight) of the banners running at this router now (no image loaded;
     the owner's enabled banners are cached for a few seconds, the dates and the

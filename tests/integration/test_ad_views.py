@@ -9,7 +9,7 @@ from sqlalchemy import func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot.db import make_engine, transaction
-from hotspot.models.ads import AdEvent
+from hotspot.models.ads import AdBanner, AdEvent
 from hotspot.services.access import PortalLogin
 from hotspot.services.ad_views import ViewBuffer, pending_view
 from hotspot.services.ads import device_key, record
@@ -87,3 +87,21 @@ def test_a_view_written_with_its_request_does_not_wait_for_the_disk(db_session):
     banner = _banner(db_session, owner)
     record(db_session, banner.id, router, "f" * 32, "view", NOW)
     assert db_session.scalar(text("SHOW synchronous_commit")) == "off"
+
+
+def test_views_of_a_banner_deleted_meanwhile_do_not_block_the_others(
+    engine, session_factory
+):
+    router, banner = _banner_at_a_venue(session_factory)
+    _, gone = _banner_at_a_venue(session_factory)
+    views = ViewBuffer(engine, interval=3600)
+    try:
+        views.add(gone.id, router.id, "g" * 32, NOW)
+        views.add(banner.id, router.id, "h" * 32, NOW)
+        with transaction(session_factory) as s:
+            s.delete(s.get(AdBanner, gone.id))
+        assert views.flush() == 2
+    finally:
+        views.close()
+    assert _count(session_factory, banner.id) == 1
+    assert _count(session_factory, gone.id) == 0
