@@ -86,6 +86,7 @@ def create_app(
     app.register_blueprint(api_bp)
 
     from .admin.routes import bp as admin_bp
+    from .cabinet import ads as _cabinet_ads  # noqa: F401 - the ads page
     from .cabinet.routes import bp as cabinet_bp
 
     app.register_blueprint(cabinet_bp)

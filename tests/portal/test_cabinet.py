@@ -23,6 +23,7 @@ from hotspot.models import (
     SmsMessage,
     Voucher,
 )
+from hotspot.services.ads import add_banner
 from hotspot.services.identification import blacklist_phone
 from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import generate_vouchers
@@ -35,6 +36,14 @@ from tests.portal.cabinet_helpers import PASSWORD, csrf, log_in, make_account
 class Tenant:
     owner: Owner
     ids: dict[str, object]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 20), (0, 90, 200)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _tenant(s, settings, phone: str) -> Tenant:
@@ -68,6 +77,7 @@ def _tenant(s, settings, phone: str) -> Tenant:
         session_time=1200,
     )
     s.add(session_row)
+    banner = add_banner(s, owner, f"ad-{phone[-4:]}", _png(), "https://shop.example/")
     s.flush()
     ids = {
         "router": router.id,
@@ -83,6 +93,8 @@ def _tenant(s, settings, phone: str) -> Tenant:
         "nas_id": router.nas_identifier,
         "fmt": "pdf",
         "session_id": session_row.id,
+        "banner_id": banner.id,
+        "banner_name": banner.name,
     }
     return Tenant(owner, ids)
 
@@ -159,6 +171,7 @@ OWNER_PAGES = [
     "/cabinet/sms",
     "/cabinet/blacklist",
     "/cabinet/tariffs",
+    "/cabinet/ads",
     "/cabinet/vouchers",
     "/cabinet/cards",
     "/cabinet/routers",
