@@ -72,6 +72,22 @@ def venue_look() -> dict[str, Any]:
     }
 
 
+@bp.record_once
+def _offer_languages(state: Any) -> None:
+    state.app.extensions["hotspot_languages"] = venue_languages
+
+
+def venue_languages() -> tuple[str, ...] | None:
+    """The languages this guest page's venue offers (None: not a venue's page)."""
+    if request.blueprint != "guest" or not _context():
+        return None
+    try:
+        router = _router()
+    except SQLAlchemyError:
+        return None
+    return OwnerPolicy.of(router.owner).languages if router else None
+
+
 def comes_back(
     back_at: dt.datetime | None, policy: OwnerPolicy, now: dt.datetime
 ) -> str:
