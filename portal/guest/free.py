@@ -35,6 +35,7 @@ from ..i18n import language_links, message_text
 from .ads import ShownAd, ad_for, after_login
 from .forms import DocumentForm, PhoneForm
 from .routes import (
+    TERMS_KEY,
     _context,
     _not_from_a_router,
     _now,
@@ -42,6 +43,8 @@ from .routes import (
     _router_login,
     _settings,
     bp,
+    terms_accepted,
+    terms_error,
 )
 
 
@@ -65,6 +68,9 @@ def venue_look() -> dict[str, Any]:
         if router is not None and logo
         else None,
         "accent": policy.accent_color,
+        "terms_text": policy.terms_text,
+        "terms_required": policy.terms_required,
+        "terms_accepted": (_context() or {}).get(TERMS_KEY) == "yes",
         "welcome": policy.welcome_text,
         "language_links": lambda: [
             link for link in language_links() if link.code in offered
@@ -175,8 +181,8 @@ def free_press() -> Any:
         return redirect(url_for("guest.login"))
     if not FreeForm().validate_on_submit():
         return _render(offer, True, message_text("bad_request"))
-    if offer.policy.terms_required and request.form.get("accept_terms") != "yes":
-        return _render(offer, True, gettext("Please accept the terms of use."))
+    if not terms_accepted(router):
+        return _render(offer, True, terms_error())
     ctx = _context() or {}
     # The ticket is committed with the request, before the page is sent.
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
