@@ -66,6 +66,8 @@ def create_app(
         DEMO_ROUTER_URL=settings.demo_router_url or None,
         #: name -> addresses, for routers known by their IP Cloud name.
         HOTSPOT_RESOLVER=resolve,
+        #: Seconds between the writes of ad impressions (portal.guest.ads.ad_views).
+        HOTSPOT_AD_VIEW_INTERVAL=settings.ad_view_interval_ms / 1000,
     )
     security.init_app(app, settings)
     if config:

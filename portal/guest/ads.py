@@ -52,7 +52,8 @@ def show_ad(router: Router, mac: str, delay: int) -> ShownAd | None:
 
 def ad_views() -> ViewBuffer | None:
     """The app's impression buffer (HOTSPOT_AD_VIEW_INTERVAL seconds between
-    writes; 0: each view written with its request)."""
+    writes, from the setting HOTSPOT_AD_VIEW_INTERVAL_MS; 0: each view written with
+    its request)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     interval = float(app.config.get("HOTSPOT_AD_VIEW_INTERVAL", 0.2))
     if interval <= 0:

@@ -105,3 +105,62 @@ def test_views_of_a_banner_deleted_meanwhile_do_not_block_the_others(
         views.close()
     assert _count(session_factory, banner.id) == 1
     assert _count(session_factory, gone.id) == 0
+
+
+def test_python_m_portal_writes_the_waiting_views_on_sigterm(
+    settings, session_factory, tmp_path
+):
+    """The portal as served (``python -m portal``), its batch an hour long: a stop
+    writes the view still waiting."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    from devstack.postgres import free_port
+    from hotspot.services.tenancy import set_router_trust
+
+    with transaction(session_factory) as s:
+        owner, router = _venue(s, delay=30)
+        set_router_trust(s, router, portal_addresses=["127.0.0.1/32"])
+        banner = _banner(s, owner)
+    port = free_port()
+    env = dict(
+        os.environ,
+        HOTSPOT_DATABASE_URL=settings.database_url,
+        HOTSPOT_SECRET_KEY=settings.secret_key,
+        HOTSPOT_PIN_KEY=settings.pin_key,
+        HOTSPOT_PORTAL_PORT=str(port),
+        HOTSPOT_AD_VIEW_INTERVAL_MS="3600000",
+    )
+    proc = subprocess.Popen([sys.executable, "-m", "portal"], env=env, cwd=tmp_path)
+    try:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar())
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                opener.open(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        landing = urllib.parse.urlencode({
+            "mac": "02:AD:00:00:00:77", "ip": "10.5.50.9",
+            "link-login-only": "http://10.5.50.1/login", "link-orig": "",
+            "identity": router.nas_identifier,
+        }).encode()  # fmt: skip
+        opener.open(f"{base}/login", landing, timeout=5)
+        page = opener.open(f"{base}/free", timeout=5).read().decode()
+        assert f"/ad/{banner.id}/image" in page
+        assert _count(session_factory, banner.id) == 0  # waiting in the batch
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _count(session_factory, banner.id) == 1
