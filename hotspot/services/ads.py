@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ..cache import VENUE
@@ -296,6 +296,26 @@ def record(
     )
 
 
+#: The device's newest view at the router (within VIEW_VALID) and the expiry of its
+#: newest ticket there, in one statement built once (asked on every ad page).
+_LAST_VIEW_AND_TICKET = select(
+    select(func.max(AdEvent.at))
+    .where(
+        AdEvent.router_id == bindparam("router"),
+        AdEvent.device == bindparam("device"),
+        AdEvent.kind == "view",
+        AdEvent.at > bindparam("since"),
+    )
+    .scalar_subquery(),
+    select(func.max(LoginTicket.expires_at))
+    .where(
+        LoginTicket.router_id == bindparam("router"),
+        LoginTicket.mac == bindparam("mac"),
+    )
+    .scalar_subquery(),
+)
+
+
 def ad_wait(
     session: Session,
     router: Router,
@@ -312,22 +332,10 @@ def ad_wait(
         return None
     # Before the query: a view written meanwhile is in the table by then.
     buffered = pending_view(router.id, device)
-    shown_at = (
-        select(func.max(AdEvent.at))
-        .where(
-            AdEvent.router_id == router.id,
-            AdEvent.device == device,
-            AdEvent.kind == "view",
-            AdEvent.at > now - VIEW_VALID,
-        )
-        .scalar_subquery()
-    )
-    expiry = (
-        select(func.max(LoginTicket.expires_at))
-        .where(LoginTicket.router_id == router.id, LoginTicket.mac == mac)
-        .scalar_subquery()
-    )
-    shown, last_expiry = session.execute(select(shown_at, expiry)).one()
+    shown, last_expiry = session.execute(
+        _LAST_VIEW_AND_TICKET,
+        {"router": router.id, "device": device, "mac": mac, "since": now - VIEW_VALID},
+    ).one()
     if buffered is not None and buffered > now - VIEW_VALID:
         shown = max(shown, buffered) if shown else buffered
     last_ticket = (

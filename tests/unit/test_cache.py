@@ -1,5 +1,6 @@
 """The few seconds' cache of the guest pages: values kept for their TTL only, and
-a value loaded while the cache was cleared is not kept."""
+a value loaded while the cache was cleared is not kept; an owner's policy parsed
+once per policy."""
 
 from __future__ import annotations
 
@@ -48,3 +49,16 @@ def test_a_zero_ttl_keeps_nothing():
     cache.get("k", lambda: loads.append(1))
     cache.get("k", lambda: loads.append(1))
     assert len(loads) == 2
+
+
+def test_the_parsed_policy_follows_a_new_policy_on_the_same_owner():
+    from hotspot.models import Owner
+    from hotspot.venues import OwnerPolicy
+
+    owner = Owner(name="memo", policy={"ad_delay": 3})
+    first = OwnerPolicy.of(owner)
+    assert first.ad_delay == 3 and OwnerPolicy.of(owner) is first  # parsed once
+    owner.policy = {"ad_delay": 9}
+    assert OwnerPolicy.of(owner).ad_delay == 9
+    owner.policy = None
+    assert OwnerPolicy.of(owner).ad_delay == OwnerPolicy().ad_delay
