@@ -65,3 +65,41 @@ def test_a_change_outside_the_orm_shows_after_the_ttl(
     for key in list(cache.VENUE._items):
         cache.VENUE._items[key] = (0.0, cache.VENUE._items[key][1])  # expired
     assert client.post("/login", data=router_post(router)).status_code == 403
+
+
+def test_a_banner_switched_off_in_the_cabinet_is_gone_from_the_next_page(
+    app, session_factory
+):
+    """The portal's own change (its Flask-SQLAlchemy session) clears the cache."""
+    import io
+
+    from PIL import Image
+
+    from hotspot.services.ads import add_banner
+    from hotspot.services.tariffs import add_tariff
+    from tests.portal.cabinet_helpers import log_in, make_account
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 20), (0, 90, 200)).save(out, "PNG")
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner)
+        tariff = add_tariff(
+            s,
+            owner,
+            factories.unique("free"),
+            time="30m",
+            guest=True,
+            guest_mode="no-pause",
+        )
+        update_settings(s, owner, {"guest_tariff": tariff.name, "guest_access": "on",
+                                   "guest_identification": "off"})  # fmt: skip
+        banner = add_banner(s, owner, "sale", out.getvalue(), "https://shop.example/")
+    guest = behind(app.test_client(), router)
+    guest.post("/login", data=router_post(router))
+    assert f"/ad/{banner.id}/image" in guest.get("/free").text
+    cabinet = app.test_client()
+    log_in(cabinet, make_account(session_factory, "owner", owner).email)
+    assert cabinet.post(f"/cabinet/ads/{banner.id}/disable").status_code == 302
+    guest.post("/login", data=router_post(router))  # a new visit: a new page
+    assert 'id="ad-image"' not in guest.get("/free").text
