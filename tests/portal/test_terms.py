@@ -105,3 +105,18 @@ def test_free_login_needs_the_terms(free_app, free_venue, session_factory, with_
     assert _count(session_factory, LoginTicket, router) == 0
     r = client.post("/free", data={"accept_terms": "yes"})
     assert r.status_code == 200 and logged_in_as(r.text)
+
+
+def test_terms_accepted_with_the_phone_are_not_asked_again_on_the_free_tab(
+    free_app, free_venue, session_factory
+):
+    owner, router, _ = free_venue
+    _require_terms(session_factory, owner)
+    client = arrive(free_app, router)
+    hotel = {"kind": "hotel", "reference": "12", "surname": "Karimov"}
+    r = client.post("/login/document", data={**hotel, "accept_terms": "yes"})
+    assert r.status_code == 302
+    page = client.get("/free").text
+    assert 'name="accept_terms"' not in page and 'id="free-button"' in page
+    r = client.post("/free")
+    assert r.status_code == 200 and logged_in_as(r.text)
