@@ -4,15 +4,21 @@ the card number filled in."""
 
 from __future__ import annotations
 
+import functools
 import html
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
 
 from .units import format_duration, format_size
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,8 +27,8 @@ class Card:
     pin: str
 
 
-#: The words printed on a card, per guest language (the HTML sheet; the PDF's
-#: built-in fonts have no Cyrillic, so it stays in English).
+#: The words printed on a card, per guest language (the HTML sheet, and the PDF in
+#: DejaVu Sans, which has Cyrillic: :data:`PDF_FONTS`).
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "card": "Card",
@@ -53,6 +59,40 @@ WORDS: dict[str, dict[str, str]] = {
     },
 }
 HTML_LANG = {"en": "en", "ru": "ru", "uz": "uz", "uz_Cyrl": "uz-Cyrl"}
+
+
+#: The PDF's fonts (Debian's fonts-dejavu-core, installed by scripts/install.sh):
+#: Latin and Cyrillic. Registered with reportlab under these names.
+PDF_FONTS = {
+    "DejaVuSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "DejaVuSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "DejaVuSansMono-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf",
+}
+#: reportlab's built-in fonts (no Cyrillic), where DejaVu is not installed.
+_BUILT_IN = {
+    "DejaVuSans": "Helvetica",
+    "DejaVuSans-Bold": "Helvetica-Bold",
+    "DejaVuSansMono-Bold": "Courier-Bold",
+}
+
+
+@functools.cache
+def pdf_fonts() -> dict[str, str]:
+    """Our font name -> the name registered with reportlab: DejaVu where installed;
+    else the built-in fonts (and the sheet in English, log warned)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if not all(Path(path).is_file() for path in PDF_FONTS.values()):
+        log.warning(
+            "card PDFs: DejaVu fonts not found (%s), printing in English with "
+            "built-in fonts; install fonts-dejavu-core",
+            ", ".join(PDF_FONTS.values()),
+        )
+        return dict(_BUILT_IN)
+    for name, path in PDF_FONTS.items():
+        pdfmetrics.registerFont(TTFont(name, path))
+    return {name: name for name in PDF_FONTS}
 
 
 @dataclass(frozen=True)
@@ -143,6 +183,17 @@ def render_html(sheet: CardSheet) -> str:
     )
 
 
+def _hint(pdf: Any, text: str, x: float, y: float, width: float) -> None:
+    """The card's hint, in two short lines at the bottom left."""
+    from reportlab.lib.utils import simpleSplit
+
+    font = pdf_fonts()["DejaVuSans"]
+    lines = simpleSplit(text, font, 5, width)[:2]
+    pdf.setFont(font, 5)
+    for n, line in enumerate(lines):
+        pdf.drawString(x, y + (len(lines) - 1 - n) * 6, line)
+
+
 def render_pdf(sheet: CardSheet) -> bytes:
     """The same sheet as a PDF (reportlab), for print shops."""
     from reportlab.graphics import renderPDF
@@ -152,6 +203,9 @@ def render_pdf(sheet: CardSheet) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
+    fonts = pdf_fonts()
+    cyrillic = fonts["DejaVuSans"] == "DejaVuSans"
+    words = WORDS.get(sheet.language if cyrillic else "en", WORDS["en"])
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4)
     pdf.setTitle(f"{sheet.venue} — {sheet.tariff} cards")
@@ -169,16 +223,17 @@ def render_pdf(sheet: CardSheet) -> bytes:
         pdf.setDash(3, 2)
         pdf.roundRect(x, y, card_w, card_h, 3 * mm)
         pdf.setDash()
-        pdf.setFont("Helvetica-Bold", 12)
+        pdf.setFont(fonts["DejaVuSans-Bold"], 12)
         pdf.drawString(x + 4 * mm, y + card_h - 9 * mm, sheet.venue[:40])
-        pdf.setFont("Helvetica", 8)
+        pdf.setFont(fonts["DejaVuSans"], 8)
         pdf.drawString(
             x + 4 * mm, y + card_h - 14 * mm, f"{sheet.tariff} - {sheet.summary}"[:60]
         )
-        pdf.setFont("Helvetica", 6)
-        pdf.drawString(x + 4 * mm, y + card_h - 21 * mm, "CARD")
-        pdf.drawString(x + 4 * mm, y + card_h - 33 * mm, "PIN")
-        pdf.setFont("Courier-Bold", 14)
+        pdf.setFont(fonts["DejaVuSans"], 6)
+        pdf.drawString(x + 4 * mm, y + card_h - 21 * mm, words["card"].upper())
+        pdf.drawString(x + 4 * mm, y + card_h - 33 * mm, words["pin"].upper())
+        _hint(pdf, words["hint"], x + 4 * mm, y + 5 * mm, card_w - 38 * mm)
+        pdf.setFont(fonts["DejaVuSansMono-Bold"], 14)
         pdf.drawString(x + 4 * mm, y + card_h - 27 * mm, card.code)
         pdf.drawString(x + 4 * mm, y + card_h - 39 * mm, card.pin)
         qr = QrCodeWidget(sheet.login_link(card))

@@ -49,6 +49,9 @@ class Settings:
     db_cpus: str = "all"
     portal_host: str = "127.0.0.1"
     portal_port: int = 8080
+    #: Milliseconds between the portal's writes of ad impressions (batched;
+    #: hotspot.services.ad_views); 0: each written with its request.
+    ad_view_interval_ms: int = 200
     #: Public base URL of the portal (what routers redirect guests to).
     portal_url: str = "http://127.0.0.1:8080"
     #: Seconds a one-time login ticket stays valid.

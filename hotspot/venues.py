@@ -39,6 +39,8 @@ DEFAULT_ACCENT = "#0a66c2"
 GUEST_LANGUAGES = ("uz", "uz_Cyrl", "ru", "en")
 MAX_WELCOME, MAX_TERMS = 500, 5000
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Where an Owner instance keeps its parsed policy (OwnerPolicy.of).
+_MEMO = "_hotspot_policy"
 
 
 def is_color(value: object) -> bool:
@@ -98,7 +100,15 @@ class OwnerPolicy:
 
     @classmethod
     def of(cls, owner: Owner) -> OwnerPolicy:
-        return cls.from_mapping(owner.policy or {})
+        """The owner's policy; kept on the instance while ``owner.policy`` is the
+        same object (a change assigns a new one: :func:`update_settings`)."""
+        stored = owner.policy
+        memo = owner.__dict__.get(_MEMO)
+        if memo is not None and memo[0] is stored:
+            return memo[1]  # type: ignore[no-any-return]
+        policy = cls.from_mapping(stored or {})
+        owner.__dict__[_MEMO] = (stored, policy)
+        return policy
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> OwnerPolicy:

@@ -66,6 +66,8 @@ def create_app(
         DEMO_ROUTER_URL=settings.demo_router_url or None,
         #: name -> addresses, for routers known by their IP Cloud name.
         HOTSPOT_RESOLVER=resolve,
+        #: Seconds between the writes of ad impressions (portal.guest.ads.ad_views).
+        HOTSPOT_AD_VIEW_INTERVAL=settings.ad_view_interval_ms / 1000,
     )
     security.init_app(app, settings)
     if config:
@@ -86,6 +88,7 @@ def create_app(
     app.register_blueprint(api_bp)
 
     from .admin.routes import bp as admin_bp
+    from .cabinet import ads as _cabinet_ads  # noqa: F401 - the ads page
     from .cabinet.routes import bp as cabinet_bp
 
     app.register_blueprint(cabinet_bp)

@@ -11,6 +11,9 @@ Locales: ``uz`` (Uzbek, Latin script), ``uz_Cyrl`` (Uzbek, Cyrillic), ``ru`` and
    ``uz-Latn`` mean Latin, ``uz-Cyrl``/``uz-Cyrl-UZ`` Cyrillic, ``ru-RU`` Russian...);
 4. ``settings.default_locale``.
 
+On a venue's guest pages each of these counts only when the venue offers that
+language (its ``languages`` setting); when none does, the venue's first language.
+
 The core (``hotspot``) never imports Flask or Babel: :mod:`hotspot.messages` keeps
 the English texts by key, and :data:`MESSAGES` below repeats them as
 ``lazy_gettext`` literals so that ``pybabel extract`` finds them
@@ -61,8 +64,9 @@ def locale_for_tag(tag: str | None) -> str | None:
     return None
 
 
-def browser_locale() -> str | None:
-    """The first supported language of Accept-Language, by the browser's preference.
+def browser_locale(allowed: tuple[str, ...] = LOCALES) -> str | None:
+    """The first supported (and ``allowed``) language of Accept-Language, by the
+    browser's preference.
 
     Werkzeug's ``best_match`` is not used: it prefers any exact match to a better
     preferred regional tag (``ru-RU, en;q=0.5`` would give English) and reads
@@ -70,7 +74,7 @@ def browser_locale() -> str | None:
     for tag, quality in request.accept_languages:
         if quality > 0:
             locale = locale_for_tag(tag)
-            if locale is not None:
+            if locale is not None and locale in allowed:
                 return locale
     return None
 
@@ -81,13 +85,26 @@ def default_locale(app: Flask) -> str:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector (see the module docstring for the order)."""
-    return (
-        locale_for_tag(request.args.get(LANG_ARG))
-        or _remembered()
-        or browser_locale()
-        or default_locale(current_app)
-    )
+    """Flask-Babel's locale selector (see the module docstring for the order). On a
+    venue's guest pages only the languages the venue offers are ever chosen, the
+    switch's and the browser's alike; the installation's default when the venue
+    offers it, else the venue's first language."""
+    offered = venue_languages()
+    chosen = [
+        locale_for_tag(request.args.get(LANG_ARG)),
+        _remembered(),
+        browser_locale(offered),
+        default_locale(current_app),
+    ]
+    return next((c for c in chosen if c and c in offered), offered[0])
+
+
+def venue_languages() -> tuple[str, ...]:
+    """The languages this request's venue offers (all of them outside a venue's
+    guest pages): what the guest blueprint registers as ``hotspot_languages``."""
+    offered = current_app.extensions.get("hotspot_languages")
+    found = offered() if offered is not None else None
+    return tuple(x for x in found or () if x in LOCALES) or LOCALES
 
 
 def _remembered() -> str | None:

@@ -14,10 +14,11 @@ for arg in "$@"; do
   esac
 done
 
+# fonts-dejavu-core: the card sheet PDF's font (Latin and Cyrillic, hotspot/cards.py).
 packages=(freeradius freeradius-python3 freeradius-postgresql freeradius-utils postgresql git python3 python3-venv
-          python3-dev libpq5 ca-certificates pmacct)
+          python3-dev libpq5 ca-certificates pmacct fonts-dejavu-core)
 if [ "$with_test" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core zbar-tools poppler-utils softflowd)
+  packages+=(chromium zbar-tools poppler-utils softflowd)
 fi
 
 missing=()

@@ -15,7 +15,11 @@ class LoginTicket(CreatedAt, Base):
     is derived from ``nonce`` with the secret key, so nothing secret is stored."""
 
     __tablename__ = "login_tickets"
-    __table_args__ = (Index("ix_login_tickets_lookup", "router_id", "username", "mac"),)
+    __table_args__ = (
+        Index("ix_login_tickets_lookup", "router_id", "username", "mac"),
+        # The ad delay: a device's newest ticket at a router (migration 0019).
+        Index("ix_login_tickets_router_mac", "router_id", "mac", "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     router_id: Mapped[int] = mapped_column(ForeignKey("routers.id", ondelete="CASCADE"))

@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "sms",
             "blacklist",
             "tariffs",
+            "ads",
             "vouchers",
             "cards",
             "routers",

@@ -24,12 +24,14 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from ..cache import VENUE
 from ..errors import InvalidInput, NotFound
 from ..models import LoginTicket, Owner, Router
 from ..models.ads import AdBanner, AdEvent, VenueLogo
+from .ad_views import pending_view
 
 #: Largest upload accepted.
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -169,21 +171,84 @@ def list_banners(session: Session, owner: Owner) -> list[AdBanner]:
     return list(session.scalars(query))
 
 
-def running_banners(session: Session, router: Router, now: dt.datetime) -> list[Any]:
-    """(id, weight) of the banners running at this router now (no image loaded)."""
+def get_banner(session: Session, owner: Owner, banner_id: int) -> AdBanner:
+    """The owner's banner; NotFound for another owner's (or none)."""
+    banner = session.get(AdBanner, banner_id)
+    if banner is None or banner.owner_id != owner.id:
+        raise NotFound(f"no banner {banner_id} for {owner.name}")
+    return banner
+
+
+def update_banner(
+    session: Session,
+    owner: Owner,
+    banner_id: int,
+    *,
+    weight: int | None = None,
+    enabled: bool | None = None,
+) -> AdBanner:
+    """Change a banner's weight, or switch it on or off."""
+    banner = get_banner(session, owner, banner_id)
+    if weight is not None:
+        if not 1 <= weight <= 1000:
+            raise InvalidInput("weight: 1 to 1000")
+        banner.weight = weight
+    if enabled is not None:
+        banner.enabled = enabled
+    session.flush()
+    return banner
+
+
+def delete_banner(session: Session, owner: Owner, banner_id: int) -> str:
+    """Delete a banner with its events; its name."""
+    banner = get_banner(session, owner, banner_id)
+    name = banner.name
+    session.delete(banner)
+    session.flush()
+    return name
+
+
+def banner_totals(
+    session: Session, owner: Owner, since: dt.datetime
+) -> dict[int, dict[str, int]]:
+    """Per banner of the owner since ``since``: views, unique devices, clicks."""
     rows = session.execute(
-        select(AdBanner.id, AdBanner.weight).where(
-            AdBanner.owner_id == router.owner_id,
-            AdBanner.enabled,
-            or_(AdBanner.starts_at.is_(None), AdBanner.starts_at <= now),
-            or_(AdBanner.ends_at.is_(None), AdBanner.ends_at > now),
-            or_(
-                func.cardinality(AdBanner.router_ids) == 0,
-                AdBanner.router_ids.contains([router.id]),
-            ),
+        select(
+            AdEvent.banner_id,
+            func.count().filter(AdEvent.kind == "view"),
+            func.count(AdEvent.device.distinct()).filter(AdEvent.kind == "view"),
+            func.count().filter(AdEvent.kind == "click"),
         )
+        .join(AdBanner, AdBanner.id == AdEvent.banner_id)
+        .where(AdBanner.owner_id == owner.id, AdEvent.at >= since)
+        .group_by(AdEvent.banner_id)
     )
-    return list(rows)
+    return {r[0]: {"views": r[1], "devices": r[2], "clicks": r[3]} for r in rows}
+
+
+def running_banners(session: Session, router: Router, now: dt.datetime) -> list[Any]:
+    """(id, weight) of the banners running at this router now (no image loaded;
+    the owner's enabled banners are cached for a few seconds, the dates and the
+    routers are checked here)."""
+    return [
+        (b.id, b.weight)
+        for b in VENUE.get(
+            ("banners", router.owner_id), lambda: _enabled(session, router.owner_id)
+        )
+        if (b.starts_at is None or b.starts_at <= now)
+        and (b.ends_at is None or b.ends_at > now)
+        and (not b.router_ids or router.id in b.router_ids)
+    ]
+
+
+def _enabled(session: Session, owner_id: int) -> tuple[Any, ...]:
+    columns = (AdBanner.id, AdBanner.weight, AdBanner.starts_at, AdBanner.ends_at)
+    rows = session.execute(
+        select(*columns, AdBanner.router_ids)
+        .where(AdBanner.owner_id == owner_id, AdBanner.enabled)
+        .order_by(AdBanner.id)
+    )
+    return tuple(rows)
 
 
 def pick_banner(session: Session, router: Router, now: dt.datetime) -> int | None:
@@ -206,6 +271,13 @@ def device_key(secret_key: str, mac: str) -> str:
     return hmac.new(key, mac.upper().encode(), hashlib.sha256).hexdigest()[:32]
 
 
+_RECORD = text(
+    "WITH off AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " INSERT INTO ad_events (banner_id, router_id, kind, device, at)"
+    " SELECT :b, :r, :k, :d, :at FROM off"
+)
+
+
 def record(
     session: Session,
     banner_id: int,
@@ -214,14 +286,34 @@ def record(
     kind: str,
     now: dt.datetime,
 ) -> None:
-    """One impression or click: a plain insert. Its commit does not wait for the
-    disk (statistics: a crash may lose the last instant's, never a login's)."""
-    session.execute(text("SET LOCAL synchronous_commit TO off"))
+    """One impression or click: one plain insert statement, no ORM object. Its
+    commit does not wait for the disk (statistics: a crash may lose the last
+    instant's, never a login's): the same statement turns that off for its
+    transaction, so the row costs one round trip before the commit."""
     session.execute(
-        insert(AdEvent).values(
-            banner_id=banner_id, router_id=router.id, kind=kind, device=device, at=now
-        )
+        _RECORD,
+        {"b": banner_id, "r": router.id, "k": kind, "d": device, "at": now},
     )
+
+
+#: The device's newest view at the router (within VIEW_VALID) and the expiry of its
+#: newest ticket there, in one statement built once (asked on every ad page).
+_LAST_VIEW_AND_TICKET = select(
+    select(func.max(AdEvent.at))
+    .where(
+        AdEvent.router_id == bindparam("router"),
+        AdEvent.device == bindparam("device"),
+        AdEvent.kind == "view",
+        AdEvent.at > bindparam("since"),
+    )
+    .scalar_subquery(),
+    select(func.max(LoginTicket.expires_at))
+    .where(
+        LoginTicket.router_id == bindparam("router"),
+        LoginTicket.mac == bindparam("mac"),
+    )
+    .scalar_subquery(),
+)
 
 
 def ad_wait(
@@ -238,19 +330,14 @@ def ad_wait(
     (A ticket was issued ``ticket_ttl`` before its expiry, by the same clock.)"""
     if not running_banners(session, router, now):
         return None
-    shown = session.scalar(
-        select(func.max(AdEvent.at)).where(
-            AdEvent.router_id == router.id,
-            AdEvent.device == device,
-            AdEvent.kind == "view",
-            AdEvent.at > now - VIEW_VALID,
-        )
-    )
-    last_expiry = session.scalar(
-        select(func.max(LoginTicket.expires_at)).where(
-            LoginTicket.router_id == router.id, LoginTicket.mac == mac
-        )
-    )
+    # Before the query: a view written meanwhile is in the table by then.
+    buffered = pending_view(router.id, device)
+    shown, last_expiry = session.execute(
+        _LAST_VIEW_AND_TICKET,
+        {"router": router.id, "device": device, "mac": mac, "since": now - VIEW_VALID},
+    ).one()
+    if buffered is not None and buffered > now - VIEW_VALID:
+        shown = max(shown, buffered) if shown else buffered
     last_ticket = (
         last_expiry - dt.timedelta(seconds=ticket_ttl) if last_expiry else None
     )

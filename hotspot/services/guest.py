@@ -30,14 +30,16 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from ..cache import cached_get
 from ..crypto import SAFE_ALNUM, PinCipher, random_string
 from ..db import affected
-from ..models import GuestMode, Identification, Owner, Router, Tariff, Voucher
+from ..models import GuestMode, Owner, Router, Tariff, Voucher
 from ..policy import Reject
 from ..settings import Settings
 from ..venues import OwnerPolicy
 from .access import PortalLogin, decide, issue_ticket
 from .ads import ad_wait, device_key
+from .identification import current_identification
 
 #: Refusals that mean "this period's allowance is spent".
 USED_UP = frozenset({"time_used", "data_used", "voucher_expired", "balance_used"})
@@ -74,7 +76,7 @@ def guest_offer(session: Session, owner: Owner) -> GuestOffer | None:
     policy = OwnerPolicy.of(owner)
     if not policy.guest_access or owner.guest_tariff_id is None:
         return None
-    tariff = session.get(Tariff, owner.guest_tariff_id)
+    tariff = cached_get(session, Tariff, owner.guest_tariff_id)
     if tariff is None or not tariff.guest or tariff.archived:
         return None
     return GuestOffer(tariff, policy)
@@ -86,16 +88,7 @@ def guest_identity(
     """Whom this device's allowance belongs to: its current identification at this
     owner (``sms:<phone>``, ``hotel:<registration>``...), else its MAC where
     identification is not required, else None (identify first)."""
-    ident = session.scalar(
-        select(Identification)
-        .where(
-            Identification.owner_id == owner_id,
-            Identification.mac == mac,
-            Identification.expires_at > now,
-        )
-        .order_by(Identification.expires_at.desc())
-        .limit(1)
-    )
+    ident = current_identification(session, owner_id, mac, now)
     if ident is not None:
         return f"{ident.method}:{ident.subject}"[:120]
     return None if required else f"mac:{mac}"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import bindparam, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import utcnow
@@ -364,20 +364,34 @@ def _login(
     return PortalLogin(ident.subject, password, ticket, decision)
 
 
+#: A device's newest identification at an owner still good after ``after``: the
+#: guest pages ask it on every request, so it is built once.
+_CURRENT = (
+    select(Identification)
+    .where(
+        Identification.owner_id == bindparam("owner"),
+        Identification.mac == bindparam("mac"),
+        Identification.expires_at > bindparam("after"),
+    )
+    .order_by(Identification.expires_at.desc())
+    .limit(1)
+)
+
+
+def current_identification(
+    session: Session, owner_id: int, mac: str, after: dt.datetime
+) -> Identification | None:
+    """This device's identification at this owner still good after ``after``."""
+    return session.scalar(_CURRENT, {"owner": owner_id, "mac": mac, "after": after})
+
+
 def returning_device(
     session: Session, settings: Settings, router: Router, mac: str, now: dt.datetime
 ) -> PortalLogin | None:
     """A device identified at this owner within its 24 hours logs in without a new
     SMS; None when there is no such identification (or it is no longer good)."""
-    ident = session.scalar(
-        select(Identification)
-        .where(
-            Identification.owner_id == router.owner_id,
-            Identification.mac == mac,
-            Identification.expires_at > now + dt.timedelta(minutes=1),
-        )
-        .order_by(Identification.expires_at.desc())
-        .limit(1)
+    ident = current_identification(
+        session, router.owner_id, mac, now + dt.timedelta(minutes=1)
     )
     if ident is None:
         return None

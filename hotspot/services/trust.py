@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import INET
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from ..cache import VENUE, attach, cached_get, detached
 from ..models import Router
-from .access import router_by_nas_identifier
 
 #: name -> the addresses it resolves to (empty when it does not).
 Resolver = Callable[[str], Iterable[str]]
@@ -100,11 +100,40 @@ def router_for_request(
     the only router known by the source address. None when there is no such
     router."""
     if identity:
-        router = router_by_nas_identifier(session, identity)
+        router = router_named(session, identity)
         return router if router and knows_address(router, address, cloud) else None
     ip = parse_address(address)
     if ip is None:
         return None
+    found = VENUE.get(("router-at", ip), lambda: _routers_at(session, ip, cloud))
+    # Two routers behind one address: only their identity can tell them apart.
+    return router_by_id(session, found[0]) if len(found) == 1 else None
+
+
+def router_named(session: Session, identity: str) -> Router | None:
+    """The router of that NAS-Identifier, with its owner (cached for a few
+    seconds: the address check is made on every request all the same)."""
+    found = VENUE.get(
+        ("router-named", identity),
+        lambda: detached(
+            session,
+            lambda s: s.scalar(
+                select(Router)
+                .options(joinedload(Router.owner))
+                .where(Router.nas_identifier == identity)
+            ),
+        ),
+    )
+    return attach(session, found) if found is not None else None
+
+
+def router_by_id(session: Session, router_id: int) -> Router | None:
+    """The router with its owner (cached for a few seconds)."""
+    return cached_get(session, Router, router_id, joinedload(Router.owner))
+
+
+def _routers_at(session: Session, ip: IPAddress, cloud: CloudNames) -> list[int]:
+    """Ids of (at most two) routers known by this address."""
     addr = literal(str(ip), INET)
     found = list(
         session.scalars(
@@ -119,5 +148,4 @@ def router_for_request(
     if not found:
         named = session.scalars(select(Router).where(Router.cloud_name.is_not(None)))
         found = [r for r in named if ip in cloud.addresses(r.cloud_name or "")][:2]
-    # Two routers behind one address: only their identity can tell them apart.
-    return found[0] if len(found) == 1 else None
+    return [r.id for r in found]

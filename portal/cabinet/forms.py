@@ -101,3 +101,32 @@ class StaffForm(FlaskForm):
             SelectChoice("cashier", lazy_gettext("Cashier")),
         ],
     )
+
+
+class AdForm(FlaskForm):
+    """A banner's upload (the image is checked by content in the core)."""
+
+    name = StringField(
+        lazy_gettext("Name"), validators=[DataRequired(), Length(max=64)]
+    )
+    link = StringField(
+        lazy_gettext("Link (https://...)"), validators=[DataRequired(), Length(max=500)]
+    )
+    weight = IntegerField(
+        lazy_gettext("Weight"), default=1, validators=[NumberRange(1, 1000)]
+    )
+    image = FileField(
+        lazy_gettext("Image (PNG, JPEG, WebP or GIF, at most 2 MB)"),
+        validators=[FileRequired()],
+    )
+
+
+class AdWeightForm(FlaskForm):
+    weight = IntegerField(lazy_gettext("Weight"), validators=[NumberRange(1, 1000)])
+
+
+class AdDelayForm(FlaskForm):
+    ad_delay = IntegerField(
+        lazy_gettext("Seconds before the Free button"),
+        validators=[NumberRange(0, 120)],
+    )

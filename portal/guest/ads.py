@@ -4,15 +4,18 @@ online: the router's redirect after login brings the guest to :func:`ad_open`)."
 
 from __future__ import annotations
 
+import atexit
+import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, redirect, render_template, session, url_for
+from flask import abort, current_app, redirect, render_template, session, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.models import LoginTicket, Router
 from hotspot.models.ads import AdBanner, VenueLogo
+from hotspot.services.ad_views import ViewBuffer
 from hotspot.services.ads import ad_wait, device_key, pick_banner, record
 
 from ..extensions import db
@@ -20,6 +23,7 @@ from .routes import CONTEXT_KEY, _context, _now, _router, _settings, bp
 
 #: Session keys: the banner shown, the one clicked, the ticket that logged in.
 SHOWN, CLICKED, TICKET = "ad_banner", "ad_clicked", "ad_ticket"
+_START = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,30 @@ def show_ad(router: Router, mac: str, delay: int) -> ShownAd | None:
     banner_id = pick_banner(db.session, router, _now())
     if banner_id is None:
         return None
-    record(db.session, banner_id, router, _device(mac), "view", _now())
-    db.session.commit()
+    views = ad_views()
+    if views is None:  # written with the request, before the page is sent
+        record(db.session, banner_id, router, _device(mac), "view", _now())
+    else:
+        views.add(banner_id, router.id, _device(mac), _now())
     _remember(SHOWN, str(banner_id))
     return ShownAd(banner_id, delay)
+
+
+def ad_views() -> ViewBuffer | None:
+    """The app's impression buffer (HOTSPOT_AD_VIEW_INTERVAL seconds between
+    writes, from the setting HOTSPOT_AD_VIEW_INTERVAL_MS; 0: each view written with
+    its request)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    interval = float(app.config.get("HOTSPOT_AD_VIEW_INTERVAL", 0.2))
+    if interval <= 0:
+        return None
+    with _START:
+        views = app.extensions.get("hotspot_ad_views")
+        if views is None:
+            views = ViewBuffer(db.engine, interval=interval)
+            app.extensions["hotspot_ad_views"] = views
+            atexit.register(views.close)
+    return views
 
 
 def shown_again(delay_left: int) -> ShownAd | None:

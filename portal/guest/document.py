@@ -25,6 +25,8 @@ from .routes import (
     _router,
     _settings,
     bp,
+    terms_accepted,
+    terms_error,
 )
 
 
@@ -38,6 +40,8 @@ def document() -> Any:
     if not form.validate_on_submit() or router is None:
         text = message_text("document_not_found")
         return _render_login(document_form=form, error=text), 422
+    if not terms_accepted(router):
+        return _render_login(document_form=form, error=terms_error()), 422
     result = identify_by_document(
         db.session,
         _settings(),

@@ -15,7 +15,8 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
-from hotspot.models import GuestMode, Router, Tariff, VenueLogo
+from hotspot.cache import has_logo
+from hotspot.models import GuestMode, Router, Tariff
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.guest import (
@@ -34,6 +35,7 @@ from ..i18n import language_links, message_text
 from .ads import ShownAd, ad_for, after_login
 from .forms import DocumentForm, PhoneForm
 from .routes import (
+    TERMS_KEY,
     _context,
     _not_from_a_router,
     _now,
@@ -41,6 +43,8 @@ from .routes import (
     _router_login,
     _settings,
     bp,
+    terms_accepted,
+    terms_error,
 )
 
 
@@ -55,20 +59,39 @@ def venue_look() -> dict[str, Any]:
     try:
         router = _router() if _context() else None
         policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
-        has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
+        logo = router is not None and has_logo(db.session, router.owner_id)
     except SQLAlchemyError:
-        router, policy, has_logo = None, OwnerPolicy(), False
+        router, policy, logo = None, OwnerPolicy(), False
     offered = policy.languages
     return {
         "logo_url": url_for("guest.venue_logo", owner_id=router.owner_id)
-        if router is not None and has_logo
+        if router is not None and logo
         else None,
         "accent": policy.accent_color,
+        "terms_text": policy.terms_text,
+        "terms_required": policy.terms_required,
+        "terms_accepted": (_context() or {}).get(TERMS_KEY) == "yes",
         "welcome": policy.welcome_text,
         "language_links": lambda: [
             link for link in language_links() if link.code in offered
         ],
     }
+
+
+@bp.record_once
+def _offer_languages(state: Any) -> None:
+    state.app.extensions["hotspot_languages"] = venue_languages
+
+
+def venue_languages() -> tuple[str, ...] | None:
+    """The languages this guest page's venue offers (None: not a venue's page)."""
+    if request.blueprint != "guest" or not _context():
+        return None
+    try:
+        router = _router()
+    except SQLAlchemyError:
+        return None
+    return OwnerPolicy.of(router.owner).languages if router else None
 
 
 def comes_back(
@@ -158,11 +181,11 @@ def free_press() -> Any:
         return redirect(url_for("guest.login"))
     if not FreeForm().validate_on_submit():
         return _render(offer, True, message_text("bad_request"))
-    if offer.policy.terms_required and request.form.get("accept_terms") != "yes":
-        return _render(offer, True, gettext("Please accept the terms of use."))
+    if not terms_accepted(router):
+        return _render(offer, True, terms_error())
     ctx = _context() or {}
+    # The ticket is committed with the request, before the page is sent.
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
-    db.session.commit()
     if isinstance(result, PortalLogin):
         ctx = after_login(result.ticket, ctx)
         return _router_login(result.username, result.password, ctx)

@@ -39,6 +39,8 @@ from .routes import (
     _router_login,
     _settings,
     bp,
+    terms_accepted,
+    terms_error,
 )
 
 
@@ -51,6 +53,8 @@ def phone() -> Any:
     router = _router()
     if not form.validate_on_submit() or router is None:
         return _render_login(phone_form=form, error=message_text("phone_invalid")), 422
+    if not terms_accepted(router):
+        return _render_login(phone_form=form, error=terms_error()), 422
     return _send_code(router, form.phone.data, ctx, form)
 
 
@@ -100,7 +104,9 @@ def code() -> Any:
     form = CodeForm()
     error = None
     if request.method == "POST":
-        if form.validate_on_submit():
+        if not terms_accepted(router):  # accepted with the phone, on this visit
+            error = terms_error()
+        elif form.validate_on_submit():
             result = verify_code(
                 db.session,
                 _settings(),

@@ -46,7 +46,12 @@ from hotspot.services.identification import (
     returning_device,
 )
 from hotspot.services.sessions import keepalive_grace
-from hotspot.services.trust import CloudNames, knows_address, router_for_request
+from hotspot.services.trust import (
+    CloudNames,
+    knows_address,
+    router_by_id,
+    router_for_request,
+)
 from hotspot.venues import OwnerPolicy
 
 from ..extensions import csrf, db
@@ -58,6 +63,8 @@ log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "hotspot"
 PREFILL_KEY = "card_code"
+#: In the hotspot context: the venue's terms of use were accepted on this visit.
+TERMS_KEY = "terms"
 _FIELDS = (
     "mac",
     "ip",
@@ -194,10 +201,31 @@ def _router() -> Router | None:
     router_id = ctx.get("router", "")
     if not router_id.isdigit():
         return None
-    router = db.session.get(Router, int(router_id))
+    router = router_by_id(db.session, int(router_id))
     if router is None or not router.enabled:
         return None
     return router if knows_address(router, request.remote_addr, _cloud()) else None
+
+
+def terms_accepted(router: Router | None) -> bool:
+    """Where the venue requires its terms of use accepted before access: this POST
+    accepts them (the box of every login form), or an earlier one of this visit did
+    (kept in the hotspot context, which a new page from the router starts afresh)."""
+    if router is None or not OwnerPolicy.of(router.owner).terms_required:
+        return True
+    ctx = _context()
+    if ctx is None:
+        return False
+    if request.form.get("accept_terms") == "yes":
+        if ctx.get(TERMS_KEY) != "yes":
+            ctx[TERMS_KEY] = "yes"
+            session[CONTEXT_KEY] = ctx
+        return True
+    return ctx.get(TERMS_KEY) == "yes"
+
+
+def terms_error() -> str:
+    return gettext("Please accept the terms of use.")
 
 
 def _render_login(
@@ -241,7 +269,7 @@ def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
             ctx["chap-id"], password, ctx.get("chap-challenge", "")
         )
     router_id = ctx.get("router", "")
-    router = db.session.get(Router, int(router_id)) if router_id.isdigit() else None
+    router = router_by_id(db.session, int(router_id)) if router_id.isdigit() else None
     keepalive = router is not None and keepalive_grace(
         db.session, router.owner_id, username
     )

@@ -23,6 +23,8 @@ from .routes import (
     _router,
     _settings,
     bp,
+    terms_accepted,
+    terms_error,
 )
 
 
@@ -38,6 +40,8 @@ def voucher() -> Any:
     router = _router()
     if router is None:
         return _render_login(form, error=message_text("router_unknown")), 422
+    if not terms_accepted(router):
+        return _render_login(form, error=terms_error()), 422
     result = voucher_login(
         db.session,
         _settings(),

@@ -39,6 +39,8 @@ def place(session_factory: sessionmaker[Session]) -> Place:
 def app(settings: Settings) -> Iterator[Flask]:
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings)
     yield app
+    if "hotspot_ad_views" in app.extensions:
+        app.extensions["hotspot_ad_views"].close()
     with app.app_context():
         from portal.extensions import db
 

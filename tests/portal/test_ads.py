@@ -42,6 +42,8 @@ def ad_app(settings, clock) -> Iterator[Flask]:
         {"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings, clock=clock
     )
     yield app
+    if "hotspot_ad_views" in app.extensions:
+        app.extensions["hotspot_ad_views"].close()
     with app.app_context():
         from portal.extensions import db
 
@@ -101,6 +103,7 @@ def test_free_waits_for_the_ad_and_the_link_opens_after_login(
     assert r.status_code == 302 and r.location == "https://shop.example/sale"
     # Once: it does not open again, nor come back on the next login.
     assert client.get(f"/ad/{banner.id}/open").status_code == 403
+    ad_app.extensions["hotspot_ad_views"].flush()  # views are written in batches
     with session_factory() as s:
         kinds = dict(
             s.execute(

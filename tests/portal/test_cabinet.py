@@ -25,6 +25,7 @@ from hotspot.models import (
     Voucher,
 )
 from hotspot.services.accounts import add_account
+from hotspot.services.ads import add_banner
 from hotspot.services.identification import blacklist_phone
 from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import generate_vouchers
@@ -37,6 +38,14 @@ from tests.portal.cabinet_helpers import PASSWORD, csrf, log_in, make_account
 class Tenant:
     owner: Owner
     ids: dict[str, object]
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 20), (0, 90, 200)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _tenant(s, settings, phone: str) -> Tenant:
@@ -79,6 +88,7 @@ def _tenant(s, settings, phone: str) -> Tenant:
         valid_until=started + dt.timedelta(days=2),
     )
     s.add(registration)
+    banner = add_banner(s, owner, f"ad-{phone[-4:]}", _png(), "https://shop.example/")
     s.flush()
     manager = add_account(
         s, f"manager-{uuid.uuid4().hex[:8]}@example.com", "manager", PASSWORD, owner
@@ -99,6 +109,8 @@ def _tenant(s, settings, phone: str) -> Tenant:
         "session_id": session_row.id,
         "registration_id": registration.id,
         "account_id": manager.id,
+        "banner_id": banner.id,
+        "banner_name": banner.name,
     }
     return Tenant(owner, ids)
 
@@ -178,6 +190,7 @@ OWNER_PAGES = [
     "/cabinet/sms",
     "/cabinet/blacklist",
     "/cabinet/tariffs",
+    "/cabinet/ads",
     "/cabinet/vouchers",
     "/cabinet/cards",
     "/cabinet/routers",

@@ -48,6 +48,8 @@ def free_app(settings, clock, outbox) -> Iterator[Flask]:
         clock=clock,
     )
     yield app
+    if "hotspot_ad_views" in app.extensions:
+        app.extensions["hotspot_ad_views"].close()
     with app.app_context():
         from portal.extensions import db
 
@@ -240,7 +242,9 @@ def test_venue_look_terms_languages_and_sms_language(
     # The SMS code comes in the guest's language.
     client = arrive(free_app, router)
     client.get("/login?lang=ru")
-    client.post("/login/phone", data={"phone": "+998 93 555 72 72"})
+    client.post(
+        "/login/phone", data={"phone": "+998 93 555 72 72", "accept_terms": "yes"}
+    )
     assert read_outbox(outbox)[-1]["text"].startswith("Код WiFi: ")
 
 

@@ -444,3 +444,39 @@ def test_expired_form_page_is_translated(settings: Settings, place: Place):
     assert error_text(response.get_data(as_text=True)) == (
         "Страница устарела, пожалуйста, вернитесь назад и начните заново."
     )
+
+
+@pytest.fixture
+def ru_en_venue(session_factory: sessionmaker[Session]):
+    """A venue that offers Russian and English only."""
+    from hotspot.venues import update_settings
+
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner)
+        update_settings(s, owner, {"languages": "ru,en"})
+    return router
+
+
+def test_a_language_the_venue_turned_off_is_never_served(
+    app: Flask, session_factory: sessionmaker[Session], ru_en_venue
+):
+    router = ru_en_venue
+    client = behind(app.test_client(), router)
+    uzbek = {"Accept-Language": "uz-UZ,uz;q=0.9"}
+    page = client.post("/login", data=router_post(router), headers=uzbek).text
+    # The installation's default (English, offered here), not Uzbek.
+    assert html_lang(page) == "en"
+    assert set(switch_links(page)) == {"ru", "en"}
+    # The browser's next preference the venue offers.
+    page = client.get(
+        "/login", headers={"Accept-Language": "uz-Cyrl, ru;q=0.5, en;q=0.1"}
+    ).text
+    assert html_lang(page) == "ru"
+    # Neither the switch nor what it remembered brings Uzbek back.
+    for lang in ("uz", "uz_Cyrl"):
+        assert html_lang(client.get(f"/login?lang={lang}", headers=uzbek).text) == "en"
+        assert html_lang(client.get("/login", headers=uzbek).text) == "en"
+    assert html_lang(client.get("/login?lang=ru").text) == "ru"
+    # Outside a venue's pages every language is offered.
+    assert html_lang(app.test_client().get("/?lang=uz").text) == "uz"

@@ -91,7 +91,8 @@ def _loop_names(tree: ast.AST) -> dict[str, list[str]]:
 
 
 def programs_in(path: Path) -> set[str]:
-    """Programs a Python file executes or looks up, by name or absolute path."""
+    """Programs a Python file executes or looks up, by name or absolute path, and
+    the font files it loads."""
     tree = ast.parse(path.read_text(), str(path))
     loops = _loop_names(tree)
     found: set[str] = set()
@@ -112,6 +113,8 @@ def programs_in(path: Path) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if re.fullmatch(r"/usr/(s?bin|lib/postgresql/\*/bin)/[\w.+-]+", node.value):
                 found.add(node.value)
+            elif re.fullmatch(r"/usr/share/fonts/[\w/.+-]+", node.value):
+                found.add(node.value)  # a font file the code loads
     return {p for p in found if Path(p.split("|")[0]).name not in NOT_DEBIAN}
 
 
@@ -251,6 +254,7 @@ def test_the_guard_finds_what_the_files_need():
         "chromium",
         "zbarimg",
         "pdftoppm",
+        "DejaVuSans.ttf",
     ):
         assert expected in names, f"{expected} not derived from the code"
     driver = next(p for p in needed if p.endswith("rlm_sql_postgresql.so"))

@@ -1,0 +1,146 @@
+"""The cabinet's ads page: upload (checked by content, as the API's), the views
+and clicks per banner, weight, on/off, deletion and the delay, with CSRF; a
+refused upload says why and loses nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from hotspot.clock import utcnow
+from hotspot.db import transaction
+from hotspot.models import Owner
+from hotspot.models.ads import AdBanner
+from hotspot.services.ads import MAX_UPLOAD, record
+from hotspot.venues import OwnerPolicy
+from portal import create_app
+from tests import factories
+from tests.portal.cabinet_helpers import csrf, log_in, make_account
+
+
+def png(size=(80, 20)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (250, 160, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def csrf_app(settings):
+    app = create_app({"TESTING": True}, settings=settings)
+    yield app
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def owner_client(csrf_app, session_factory):
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner)
+    client = csrf_app.test_client()
+    log_in(client, make_account(session_factory, "owner", owner).email)
+    return client, owner, router
+
+
+def _upload(client, data: bytes, filename="banner.png", **fields):
+    """A multipart upload, encoded in memory (the test client would spool a large
+    body to a file it never closes)."""
+    values = {
+        "csrf_token": csrf(client, "/cabinet/ads"),
+        "name": "Summer sale",
+        "link": "https://shop.example/sale",
+        "weight": "3",
+        **fields,
+        "image": FileStorage(io.BytesIO(data), filename=filename),
+    }
+    boundary, body = encode_multipart(values)
+    return client.post(
+        "/cabinet/ads",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def _banners(session_factory, owner: Owner) -> list[AdBanner]:
+    with session_factory() as s:
+        query = select(AdBanner).where(AdBanner.owner_id == owner.id)
+        return list(s.scalars(query.order_by(AdBanner.id)))
+
+
+def test_upload_then_the_list_shows_views_and_clicks(owner_client, session_factory):
+    client, owner, router = owner_client
+    r = _upload(client, png())
+    assert r.status_code == 302
+    (banner,) = _banners(session_factory, owner)
+    assert (banner.name, banner.weight, banner.enabled) == ("Summer sale", 3, True)
+    assert banner.content_type == "image/png"
+    with transaction(session_factory) as s:
+        for n in range(4):
+            record(s, banner.id, router, f"{n % 2:032d}", "view", utcnow())
+        record(s, banner.id, router, "0" * 32, "click", utcnow())
+    page = client.get("/cabinet/ads").text
+    row = page[page.index(f'id="ad-{banner.id}"') :].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split('class="num">')[1:]]
+    assert cells == ["4", "2", "1", "25.0%"]
+    preview = client.get(f"/cabinet/ads/{banner.id}/image")
+    assert preview.status_code == 200 and preview.data.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "reason"),
+    [
+        (b"just some text, not an image", "banner.png", "not an image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "banner.svg", "SVG"),
+        (png((5000, 10)), "wide.png", "at most 4096 pixels"),
+        (b"\x89PNG" + b"0" * (MAX_UPLOAD + 10), "big.png", "too large"),
+    ],
+)
+def test_a_refused_upload_says_why_and_loses_nothing(
+    owner_client, session_factory, data, filename, reason
+):
+    client, owner, _ = owner_client
+    assert _upload(client, png(), name="Kept").status_code == 302
+    r = _upload(client, data, filename, name="Second", link="https://x.example/a")
+    assert r.status_code in (413, 422)
+    assert reason in r.text
+    if r.status_code == 422:  # what was typed is still in the form
+        assert 'value="Second"' in r.text and "https://x.example/a" in r.text
+    assert [b.name for b in _banners(session_factory, owner)] == ["Kept"]
+
+
+def test_weight_switch_delete_and_delay_need_the_token(owner_client, session_factory):
+    client, owner, _ = owner_client
+    _upload(client, png())
+    (banner,) = _banners(session_factory, owner)
+    base = f"/cabinet/ads/{banner.id}"
+    assert client.post(f"{base}/disable").status_code == 400  # no CSRF token
+    assert client.post(f"{base}/weight", data={"weight": "7"}).status_code == 400
+    token = csrf(client, "/cabinet/ads")
+    client.post(f"{base}/weight", data={"csrf_token": token, "weight": "7"})
+    client.post(f"{base}/disable", data={"csrf_token": token})
+    (banner,) = _banners(session_factory, owner)
+    assert (banner.weight, banner.enabled) == (7, False)
+    assert "(off)" in client.get("/cabinet/ads").text
+    client.post(f"{base}/enable", data={"csrf_token": token})
+    assert _banners(session_factory, owner)[0].enabled
+    client.post("/cabinet/ads/delay", data={"csrf_token": token, "ad_delay": "12"})
+    with session_factory() as s:
+        assert OwnerPolicy.of(s.get(Owner, owner.id)).ad_delay == 12
+    client.post(f"{base}/delete", data={"csrf_token": token})
+    assert _banners(session_factory, owner) == []
+    assert client.get(f"{base}/image").status_code == 404
+
+
+def test_a_cashier_has_no_ads_page(csrf_app, session_factory):
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+    client = csrf_app.test_client()
+    log_in(client, make_account(session_factory, "cashier", owner).email)
+    assert client.get("/cabinet/ads").status_code == 403
