@@ -353,15 +353,17 @@ def _login(
 
     if guest_offer(session, router.owner) is not None:
         return Identified(ident.subject)
+    # The router and RADIUS get the identification's opaque login name, never
+    # the phone (hotspot_auth_state maps it back).
     ticket, password = issue_ticket(
-        session, settings, router, ident.subject, ident.mac, ident.method, now
+        session, settings, router, ident.login, ident.mac, ident.method, now
     )
-    _, decision = decide(session, settings, router.id, ident.subject, ident.mac, now)
+    _, decision = decide(session, settings, router.id, ident.login, ident.mac, now)
     if not isinstance(decision, Accept):
         session.delete(ticket)
         session.flush()
         return decision
-    return PortalLogin(ident.subject, password, ticket, decision)
+    return PortalLogin(ident.login, password, ticket, decision)
 
 
 def returning_device(
