@@ -1,4 +1,5 @@
-"""identification logins: an opaque RADIUS user name per identification
+"""identification logins: an opaque RADIUS user name per identification; routers
+that vouch for their guests over the RouterOS API
 
 Revision ID: 0017
 Revises: 0015
@@ -11,6 +12,10 @@ random hex digits, unique; hotspot.models.identification.new_login) and
 hotspot_auth_state maps it back to the identification. Existing identifications get
 one here (gen_random_uuid: PostgreSQL's strong random source). FreeRADIUS reads the
 column through its table-wide SELECT on identifications (0011).
+
+``routers.api_vouches``: where no address vouches for a portal request, the portal
+may ask the router over its RouterOS API whether the MAC is a hotspot host there
+(hotspot.services.trust). Off by default.
 """
 
 from alembic import op
@@ -35,8 +40,12 @@ def upgrade() -> None:
         " UNIQUE (login)"
     )
     run_sql_file("0017_functions.sql")
+    op.execute(
+        "ALTER TABLE routers ADD COLUMN api_vouches boolean NOT NULL DEFAULT false"
+    )
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE routers DROP COLUMN api_vouches")
     run_sql_function("0010_functions.sql", "hotspot_auth_state")
     op.execute("ALTER TABLE identifications DROP COLUMN login")
