@@ -29,7 +29,7 @@ def _lines(log) -> list[str]:
     return [ln for ln in log.text().splitlines() if "Adding client" not in ln]
 
 
-@pytest.mark.parametrize("where", ["User-Name", "Called-Station-Id"])
+@pytest.mark.parametrize("where", ["User-Name", "Called-Station-Id", "after padding"])
 def test_a_burst_of_non_utf8_requests_logs_one_line(
     radius, settings, venues, radius_log, nas_a, make_voucher, where
 ):
@@ -39,6 +39,8 @@ def test_a_burst_of_non_utf8_requests_logs_one_line(
         attrs = [(wire.USER_NAME, b"guest"), (wire.CALLING_STATION_ID, MAC)]
         if where == "User-Name":
             attrs[0] = (wire.USER_NAME, value)
+        elif where == "after padding":  # past what the check can print
+            attrs += [(30, b"a" * 250)] * 12 + [(32, value)]  # NAS-Identifier
         else:
             attrs.append((30, value))  # Called-Station-Id
         reply = send_access(settings, venue, attrs, i)
