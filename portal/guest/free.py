@@ -26,6 +26,7 @@ from hotspot.services.guest import (
     guest_identity,
     guest_offer,
 )
+from hotspot.services.trust import RouterUnreachable
 from hotspot.units import format_duration, format_size
 from hotspot.venues import OwnerPolicy
 
@@ -51,12 +52,13 @@ class FreeForm(FlaskForm):
 @bp.context_processor
 def venue_look() -> dict[str, Any]:
     """The venue's colour, welcome text and languages on every guest page; the
-    defaults while the database cannot say (the error page of an outage)."""
+    defaults while the database or the router cannot say (the error page of an
+    outage)."""
     try:
         router = _router() if _context() else None
         policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
         has_logo = router is not None and db.session.get(VenueLogo, router.owner_id)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, RouterUnreachable):
         router, policy, has_logo = None, OwnerPolicy(), False
     offered = policy.languages
     return {

@@ -16,6 +16,9 @@ from hotspot.db import transaction
 from hotspot.errors import InvalidInput
 from hotspot.models import Identification, Router
 from hotspot.services.tenancy import set_router_trust
+from hotspot.services.trust import CloudNames, HotspotHosts, Vouchers
+from portal import create_app
+from tests import factories
 from tests.portal.conftest import router_post
 
 STRANGER = "203.0.113.77"  # the venue's NAT address the portal does not know
@@ -122,3 +125,33 @@ def test_the_cli_sets_it(sim_venue, session_factory, cli):
     assert data["api_vouches"] is True
     assert data["portal_addresses"] == ["203.0.113.0/29"]
     assert data["hotspot_hosts"] == ["10.5.50.1"]
+
+
+def test_every_later_step_asks_again(sim_venue, session_factory, settings):
+    """A card typed after the page was believed gets its ticket while the router
+    still lists the device; once the router cannot be asked, nothing is issued."""
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False}, settings=settings)
+    app.extensions["hotspot_vouchers"] = Vouchers(CloudNames(), HotspotHosts(ttl=0))
+    venue = _vouching_venue(sim_venue, session_factory)
+    with transaction(session_factory) as s:
+        card = factories.voucher(s, s.merge(venue.owner), settings.pin_key, time="1h")
+    device = venue.nas.device()
+    guest = _guest(app)
+    fields = router_post(venue.router, mac=device.mac, ip=device.ip)
+    assert guest.post("/login", data=fields).status_code == 200
+    typed = {"code": card.code, "pin": card.pin}
+    response = guest.post("/login/voucher", data=typed)
+    assert response.status_code == 200
+    assert 'name="password"' in response.get_data(as_text=True)
+    asked = _host_queries(venue)
+    assert asked >= 2  # for the page, and again for the card
+    with transaction(session_factory) as s:
+        closed = free_port(str(venue.router.ip_address))
+        s.get(Router, venue.router.id).api_port = closed
+    response = guest.post("/login/voucher", data=typed)
+    assert response.status_code == 503
+    assert 'name="password"' not in response.get_data(as_text=True)
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()
