@@ -39,6 +39,34 @@ L_WARN = 5
 
 _config = None
 
+#: raddb's mark on a request that held a value which is not UTF-8 (the request
+#: reaches us emptied: rlm_python3 could not have passed it on).
+NOT_UTF8 = ("Tmp-String-5", "not-utf-8")
+#: Such requests are logged at most once per this many seconds, with a count.
+BAD_LOG_INTERVAL = 60.0
+
+
+class _Throttled:
+    """One log line per interval for a kind of hostile request, however many come."""
+
+    def __init__(self, interval: float, clock=time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.next_at = 0.0
+        self.unlogged = 0
+
+    def seen(self, text: str) -> None:
+        now = self.clock()
+        self.unlogged += 1
+        if now < self.next_at:
+            return
+        _log(L_WARN, f"{text}: {self.unlogged} since the last such line")
+        self.unlogged = 0
+        self.next_at = now + self.interval
+
+
+_not_utf8 = _Throttled(BAD_LOG_INTERVAL)
+
 
 def _log(level: int, msg: str) -> None:
     if radiusd is not None:
@@ -96,6 +124,9 @@ def authorize(p: tuple) -> object:
     """Access-Request: decide with the state fetched by rlm_sql."""
     try:
         attrs = dict(p)
+        if attrs.get(NOT_UTF8[0]) == NOT_UTF8[1]:
+            _not_utf8.seen("rejected requests with values that are not UTF-8")
+            return _reject("bad_request", message("bad_request"))
         username = attrs.get("User-Name", "")
         raw = attrs.get("Tmp-String-0", "")
         if not raw:

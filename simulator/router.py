@@ -387,6 +387,11 @@ class Router:
                 device.ip = ip
             return device
 
+    def devices(self) -> list[Device]:
+        """Every device the hotspot has seen (``/ip hotspot host``)."""
+        with self._lock:
+            return list(self._devices.values())
+
     def find_device(self, mac: str) -> Device | None:
         """Return a known device, or None."""
         with self._lock:

@@ -8,7 +8,8 @@
   ``=message=`` then ``!done`` for errors, ``!fatal`` before closing; ``.tag`` is
   echoed on every reply sentence.
 - Menus: ``/system/identity``, ``/ip/hotspot/active`` (print, remove: the session
-  ends with an Accounting-Stop), ``/ip/hotspot/cookie`` (print, remove),
+  ends with an Accounting-Stop), ``/ip/hotspot/host`` (print: every device seen),
+  ``/ip/hotspot/cookie`` (print, remove),
   ``/queue/simple`` (print, add, set, remove). Queries ``?name=x`` and ``?=name=x``
   (equality) filter a print.
 """
@@ -129,6 +130,22 @@ class RouterOsState:
             for item in _ids(attrs, rows):
                 self.router.disconnect(session_id=item[1:].lower(), background=True)
             return [], {}
+        return _print(rows, query), {}
+
+    def _ip_hotspot_host(self, verb: str, attrs: Row, query: Row) -> Any:
+        if verb != "print":
+            raise ApiError("no such command")
+        rows = {
+            f"*{i:X}": {
+                "mac-address": d.mac,
+                "address": d.ip,
+                "to-address": d.ip,
+                "server": self.router.config.server_name,
+                "authorized": "true" if self.router.session_for(d.mac) else "false",
+                "bypassed": "false",
+            }
+            for i, d in enumerate(self.router.devices(), start=1)
+        }
         return _print(rows, query), {}
 
     def _ip_hotspot_cookie(self, verb: str, attrs: Row, query: Row) -> Any:

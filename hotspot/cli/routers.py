@@ -203,6 +203,65 @@ def router_set(
     emit(data, as_json, _router_text)
 
 
+@command(router, "trust")
+@click.option("--nas-id", required=True)
+@click.option(
+    "--portal-address",
+    "portal_addresses",
+    multiple=True,
+    help="A public address or network its guests reach the portal from (repeat; "
+    "'' clears).",
+)
+@click.option(
+    "--hotspot-host",
+    "hotspot_hosts",
+    multiple=True,
+    help="A host link-login-only may name (repeat; '' clears: 10.5.50.1).",
+)
+@click.option("--cloud-name", help="Its IP Cloud name ('' clears).")
+@click.option(
+    "--api-vouches/--no-api-vouches",
+    default=None,
+    help="Where no address vouches for a request, ask the router's RouterOS API "
+    "whether the device is one of its hotspot hosts.",
+)
+@pass_ctx
+def router_trust(
+    ctx: Context,
+    nas_id: str,
+    portal_addresses: tuple[str, ...],
+    hotspot_hosts: tuple[str, ...],
+    cloud_name: str | None,
+    api_vouches: bool | None,
+    as_json: bool,
+) -> None:
+    """Where the portal believes a router's login page from (README: "Where the
+    portal trusts a router from")."""
+    from hotspot.db import transaction
+    from hotspot.services.tenancy import get_router, set_router_trust
+
+    def listed(values: tuple[str, ...]) -> list[str] | None:
+        return [v for v in values if v.strip()] if values else None
+
+    with transaction(ctx.session_factory()) as session:
+        r = set_router_trust(
+            session,
+            get_router(session, nas_id),
+            portal_addresses=listed(portal_addresses),
+            hotspot_hosts=listed(hotspot_hosts),
+            cloud_name=cloud_name,
+            api_vouches=api_vouches,
+        )
+        data = {
+            "nas_id": r.nas_identifier,
+            "portal_addresses": [str(a) for a in r.portal_addresses or []],
+            "hotspot_hosts": list(r.hotspot_hosts or []) or ["10.5.50.1"],
+            "cloud_name": r.cloud_name,
+            "api_vouches": r.api_vouches,
+        }
+    emit(data, as_json, lambda d: "\n".join(f"{k}: {v}" for k, v in d.items()))
+
+
 @command(router, "status")
 @click.option("--owner", "owner_name", help="Only this owner's routers.")
 @pass_ctx

@@ -20,17 +20,15 @@ def session_list(
     ctx: Context, owner_name: str, nas_id: str | None, as_json: bool
 ) -> None:
     """The owner's sessions online now."""
-    from hotspot.services.sessions import live_sessions, session_dict
+    from hotspot.services.sessions import live_sessions, session_dicts
     from hotspot.services.tenancy import get_owner, get_router, list_routers
 
     with ctx.session_factory()() as db_session:
         owner_ = get_owner(db_session, owner_name)
         router_ = get_router(db_session, nas_id, owner_) if nas_id else None
         names = {r.id: r.nas_identifier for r in list_routers(db_session, owner_)}
-        rows = [
-            session_dict(rs, names.get(rs.router_id, ""))
-            for rs in live_sessions(db_session, owner=owner_, router=router_)
-        ]
+        live = live_sessions(db_session, owner=owner_, router=router_)
+        rows = session_dicts(db_session, live, names)
     emit(
         rows,
         as_json,
@@ -55,14 +53,14 @@ def session_disconnect(
     """Cut a session: its router gets a Disconnect within seconds."""
     from hotspot.clock import utcnow
     from hotspot.db import transaction
-    from hotspot.services.sessions import disconnect_session, session_dict
+    from hotspot.services.sessions import disconnect_session, session_dicts
     from hotspot.services.tenancy import get_owner
 
     with transaction(ctx.session_factory()) as db_session:
         rs = disconnect_session(
             db_session, get_owner(db_session, owner_name), session_id, utcnow()
         )
-        data = session_dict(rs)
+        data = session_dicts(db_session, [rs])[0]
     emit(data, as_json, lambda d: f"Session {d['id']} ({d['username']}) is being cut.")
 
 

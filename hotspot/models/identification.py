@@ -4,12 +4,22 @@ for at most 24 hours; phone blacklists; documents the venue imports."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, CreatedAt
+
+#: Opaque RADIUS user names of identifications: "i-" and 24 hex digits (96 random
+#: bits). Cards' codes are upper case, so the two never meet.
+LOGIN_PREFIX = "i-"
+
+
+def new_login() -> str:
+    """A fresh login name: not derived from the phone, not guessable."""
+    return LOGIN_PREFIX + secrets.token_hex(12)
 
 
 class Identification(CreatedAt, Base):
@@ -29,8 +39,12 @@ class Identification(CreatedAt, Base):
     )
     #: sms, hotel, ticket
     method: Mapped[str] = mapped_column(String(16))
-    #: The RADIUS user name: the phone in E.164 without '+', or a document login.
+    #: Who: the phone in E.164 without '+', or a document (``hotel-<id>``...).
     subject: Mapped[str] = mapped_column(String(64))
+    #: The RADIUS user name the router is given (:func:`new_login`): the form the
+    #: guest's browser posts to the router never carries the phone, and RADIUS
+    #: maps the name back to this row (hotspot_auth_state). Unique.
+    login: Mapped[str] = mapped_column(String(32), unique=True, default=new_login)
     #: What proves it: the phone, or "room 12 / SURNAME", "ticket HY123 / SURNAME".
     reference: Mapped[str] = mapped_column(String(200))
     mac: Mapped[str] = mapped_column(String(17))

@@ -62,6 +62,10 @@ class Router(CreatedAt, Base):
     #: MikroTik IP Cloud name (``<serial>.sn.mynetname.net``): a router with a
     #: dynamic public address is also known by what this name resolves to.
     cloud_name: Mapped[str | None] = mapped_column(String(255))
+    #: A request from no address the router is known by is believed when the
+    #: router's own RouterOS API lists its MAC (and IP) as a hotspot host
+    #: (hotspot.services.trust.HotspotHosts).
+    api_vouches: Mapped[bool] = mapped_column(default=False, server_default="false")
     #: Incoming RADIUS (Disconnect/CoA, RFC 5176): ``/radius incoming`` port, and
     #: whether the router accepts them (off: the RouterOS API is used instead).
     coa_port: Mapped[int] = mapped_column(default=3799, server_default="3799")

@@ -106,6 +106,11 @@ class RouterApi:
         """``/ip/hotspot/active`` entries (``user=``, ``address=`` filter)."""
         return self._rows("ip", "hotspot", "active", **where)
 
+    def hosts(self, **where: str) -> list[Row]:
+        """``/ip/hotspot/host`` entries: the devices the hotspot sees, logged in
+        or not (``mac-address=`` filter)."""
+        return self._rows("ip", "hotspot", "host", **where)
+
     def remove_active(self, user: str, address: str | None = None) -> int:
         """Log a guest out, and remove its devices' cookies so that they are not
         logged straight back in. Returns how many sessions were removed."""

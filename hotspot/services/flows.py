@@ -161,10 +161,8 @@ LEFT JOIN LATERAL (
            OR (s.stopped_at AT TIME ZONE 'UTC') >= f.timestamp_start - :grace)
     ORDER BY s.started_at DESC LIMIT 1) s ON TRUE
 LEFT JOIN LATERAL (
-    SELECT i.method, i.reference FROM identifications i
-    WHERE i.owner_id = r.owner_id AND i.subject = s.username
-      AND i.created_at <= s.started_at + :grace
-    ORDER BY i.created_at DESC LIMIT 1) i ON TRUE
+    SELECT i.method, i.reference, i.subject FROM identifications i
+    WHERE i.owner_id = r.owner_id AND i.login = s.username) i ON TRUE
 LEFT JOIN LATERAL (
     SELECT d.name FROM dns_names d
     WHERE d.address = f.ip_dst AND d.client_ip = f.ip_src
@@ -177,7 +175,8 @@ _COLUMNS = """
 f.timestamp_start AS start, f.timestamp_end AS "end", r.nas_identifier AS router,
 host(f.ip_src) AS client, host(f.ip_dst) AS dst, f.port_src AS sport,
 f.port_dst AS dport, f.ip_proto AS proto, f.packets, f.bytes, d.name AS dst_name,
-s.id IS NOT NULL AS matched, s.acct_session_id, s.username, s.mac,
+s.id IS NOT NULL AS matched, s.acct_session_id,
+coalesce(i.subject, s.username) AS username, s.mac,
 i.method, i.reference
 """
 
@@ -193,6 +192,13 @@ class Period:
 
     def params(self) -> dict[str, Any]:
         return {"lo": _utc(self.start), "hi": _utc(self.end), "grace": GRACE}
+
+
+#: The RADIUS user names of ``:subjects`` (phones, documents, cards): themselves, and
+#: the login names of their identifications (an identified guest's sessions carry
+#: those, hotspot.models.identification.new_login).
+_NAMES = """(SELECT unnest(CAST(:subjects AS text[]))
+ UNION ALL SELECT login FROM identifications WHERE subject = ANY(:subjects))"""
 
 
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -237,7 +243,7 @@ def flows_of_subjects(
       AND f.timestamp_start < least(:hi,
             coalesce(s0.stopped_at AT TIME ZONE 'UTC', :hi) + :grace)
     {_LINK}
-    WHERE s0.username = ANY(:subjects) AND s.id = s0.id
+    WHERE s0.username IN {_NAMES} AND s.id = s0.id
       AND (s0.started_at AT TIME ZONE 'UTC') < :hi
       AND (s0.stopped_at IS NULL OR (s0.stopped_at AT TIME ZONE 'UTC') >= :lo)
     ORDER BY f.timestamp_start
@@ -320,10 +326,13 @@ def _identity_rows(
     )
     sessions = _rows(
         session,
-        "SELECT s.acct_session_id, s.username, s.mac, host(s.framed_ip) AS framed_ip,"
+        "SELECT s.acct_session_id, coalesce(i.subject, s.username) AS username,"
+        " s.mac, host(s.framed_ip) AS framed_ip,"
         " s.started_at, s.stopped_at, s.input_octets, s.output_octets,"
         " s.terminate_cause, r.nas_identifier AS router FROM radius_sessions s"
-        " JOIN routers r ON r.id = s.router_id WHERE s.username = ANY(:subjects)"
+        " JOIN routers r ON r.id = s.router_id"
+        " LEFT JOIN identifications i ON i.login = s.username"
+        f" WHERE s.username IN {_NAMES}"  # noqa: S608
         " AND (s.started_at AT TIME ZONE 'UTC') < :hi AND (s.stopped_at IS NULL"
         " OR (s.stopped_at AT TIME ZONE 'UTC') >= :lo) ORDER BY s.started_at",
         params,

@@ -3,6 +3,7 @@ document the venue imported; good for at most 24 hours; blacklisted phones refus
 
 Every function takes ``now`` (injected clock) and a Session; the caller commits, also
 when a Reject is returned (attempt counters and the SMS history must be kept).
+:func:`request_code` also commits once itself, before it calls the SMS gateway.
 """
 
 from __future__ import annotations
@@ -168,7 +169,37 @@ def request_code(
     otp_text: Callable[[str], str] = lambda code: f"WiFi code: {code}",
     client_ip: str | None = None,
 ) -> CodeSent | Reject:
-    """Send a one-time code to a phone, within the owner's limits."""
+    """Send a one-time code to a phone, within the owner's limits.
+
+    Insert first: the code and its SMS row are reserved under the per-router and
+    per-phone locks and committed, then the gateway is called with no lock held (a
+    slow gateway does not make the venue's other guests wait), and the caller
+    commits the outcome."""
+    reserved = _reserve_code(session, router, phone_text, mac, now, client_ip)
+    if isinstance(reserved, Reject):
+        return reserved
+    challenge, sms, code = reserved
+    session.commit()  # the reservation counts for everyone; the locks are released
+    if not send(session, sms, otp_text(code)):
+        # Sending failed: the guest may retry at once; the SMS row says why.
+        session.delete(challenge)
+        session.flush()
+        return Reject("sms_failed")
+    return CodeSent(
+        challenge, challenge.phone, OwnerPolicy.of(router.owner).sms_cooldown
+    )
+
+
+def _reserve_code(
+    session: Session,
+    router: Router,
+    phone_text: str,
+    mac: str,
+    now: dt.datetime,
+    client_ip: str | None,
+) -> tuple[OtpChallenge, SmsMessage, str] | Reject:
+    """Within the limits, a new code's challenge and its queued SMS row (flushed,
+    not committed); else why not."""
     owner = router.owner
     policy = OwnerPolicy.of(owner)
     phone = normalise_phone(phone_text, policy.phone_regions)
@@ -182,29 +213,8 @@ def request_code(
     _serialise(session, f"otp-router:{router.id}", f"otp-phone:{phone}")
     if resend_wait(session, router, phone, mac, now) > 0:
         return Reject("sms_cooldown")
-    recent = OtpChallenge.created_at > now - dt.timedelta(hours=1)
-    limits = [
-        (OtpChallenge.phone == phone, policy.sms_per_phone_hour),
-        (OtpChallenge.mac == mac, policy.sms_per_mac_hour),
-        (OtpChallenge.router_id == router.id, policy.sms_per_router_hour),
-    ]
-    if client_ip is not None:
-        limits.append((OtpChallenge.client_ip == client_ip, policy.sms_per_ip_hour))
-    if any(_count_since(session, who, recent) >= limit for who, limit in limits):
-        log.warning(
-            "code refused: hourly limit (router %s, phone %s)", router.id, mask(phone)
-        )
+    if _over_limits(session, router, policy, phone, mac, client_ip, now):
         return Reject("sms_limit")
-    day_sms = session.scalar(
-        select(func.count(SmsMessage.id)).where(
-            SmsMessage.router_id == router.id,
-            SmsMessage.created_at > now - dt.timedelta(days=1),
-        )
-    )
-    if (day_sms or 0) >= policy.sms_router_daily_budget:
-        log.warning("code refused: daily SMS budget of router %s spent", router.id)
-        return Reject("sms_limit")
-
     code = random_string(policy.otp_length)
     # The row exists before any gateway is called.
     sms = queue_sms(session, owner.id, router.id, phone, "otp", now)
@@ -222,12 +232,43 @@ def request_code(
     )
     session.add(challenge)
     session.flush()
-    if not send(session, sms, otp_text(code)):
-        # Sending failed: the guest may retry at once; the SMS row says why.
-        session.delete(challenge)
-        session.flush()
-        return Reject("sms_failed")
-    return CodeSent(challenge, phone, policy.sms_cooldown)
+    return challenge, sms, code
+
+
+def _over_limits(
+    session: Session,
+    router: Router,
+    policy: OwnerPolicy,
+    phone: str,
+    mac: str,
+    client_ip: str | None,
+    now: dt.datetime,
+) -> bool:
+    """The hourly limits (phone, device, router, address) or the router's daily SMS
+    budget are reached."""
+    recent = OtpChallenge.created_at > now - dt.timedelta(hours=1)
+    limits = [
+        (OtpChallenge.phone == phone, policy.sms_per_phone_hour),
+        (OtpChallenge.mac == mac, policy.sms_per_mac_hour),
+        (OtpChallenge.router_id == router.id, policy.sms_per_router_hour),
+    ]
+    if client_ip is not None:
+        limits.append((OtpChallenge.client_ip == client_ip, policy.sms_per_ip_hour))
+    if any(_count_since(session, who, recent) >= limit for who, limit in limits):
+        log.warning(
+            "code refused: hourly limit (router %s, phone %s)", router.id, mask(phone)
+        )
+        return True
+    day_sms = session.scalar(
+        select(func.count(SmsMessage.id)).where(
+            SmsMessage.router_id == router.id,
+            SmsMessage.created_at > now - dt.timedelta(days=1),
+        )
+    )
+    if (day_sms or 0) >= policy.sms_router_daily_budget:
+        log.warning("code refused: daily SMS budget of router %s spent", router.id)
+        return True
+    return False
 
 
 def resend_wait(
@@ -353,15 +394,17 @@ def _login(
 
     if guest_offer(session, router.owner) is not None:
         return Identified(ident.subject)
+    # The router and RADIUS get the identification's opaque login name, never
+    # the phone (hotspot_auth_state maps it back).
     ticket, password = issue_ticket(
-        session, settings, router, ident.subject, ident.mac, ident.method, now
+        session, settings, router, ident.login, ident.mac, ident.method, now
     )
-    _, decision = decide(session, settings, router.id, ident.subject, ident.mac, now)
+    _, decision = decide(session, settings, router.id, ident.login, ident.mac, now)
     if not isinstance(decision, Accept):
         session.delete(ticket)
         session.flush()
         return decision
-    return PortalLogin(ident.subject, password, ticket, decision)
+    return PortalLogin(ident.login, password, ticket, decision)
 
 
 #: A device's newest identification at an owner still good after ``after``: the

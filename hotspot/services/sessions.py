@@ -5,12 +5,13 @@ sent later by the scheduler: hotspot.routers.outbox)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..db import affected
 from ..errors import InvalidInput, NotFound
@@ -25,6 +26,8 @@ from ..models import (
     Tariff,
     Voucher,
 )
+from ..models.identification import LOGIN_PREFIX
+from ..phones import mask
 from ..policy import VoucherInfo, fresh_window, metered_allowance
 from ..routers.outbox import queue_for_sessions
 from ..units import UnitError, parse_rate_limit
@@ -63,10 +66,14 @@ def voucher_sessions(session: Session, voucher: Voucher) -> list[RadiusSession]:
 
 
 def subject_sessions(
-    session: Session, username: str, owner_id: int | None
+    session: Session, subject: str, owner_id: int | None
 ) -> list[RadiusSession]:
-    """A guest's open sessions, at one owner's routers (None: everywhere)."""
-    query = _open().where(RadiusSession.username == username)
+    """A guest's open sessions (a phone or document: under the login names of its
+    identifications), at one owner's routers (None: everywhere)."""
+    logins = select(Identification.login).where(Identification.subject == subject)
+    query = _open().where(
+        or_(RadiusSession.username == subject, RadiusSession.username.in_(logins))
+    )
     if owner_id is not None:
         query = query.join(Router, Router.id == RadiusSession.router_id).where(
             Router.owner_id == owner_id
@@ -147,11 +154,42 @@ def change_speed(
     return queue_for_sessions(session, online, "rate_change", now, rate_limit=rate)
 
 
-def session_dict(rs: RadiusSession, nas_id: str = "") -> dict[str, Any]:
+def guest_labels(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """How to show identified guests' sessions: login name -> the masked phone, or
+    the document login (``hotel-12``). Cards' codes are not in it."""
+    names = [u for u in set(usernames) if u.startswith(LOGIN_PREFIX)]
+    if not names:
+        return {}
+    rows = session.execute(
+        select(
+            Identification.login, Identification.method, Identification.subject
+        ).where(Identification.login.in_(names))
+    )
+    return {
+        login: mask(subject) if method == "sms" else subject
+        for login, method, subject in rows
+    }
+
+
+def shown_username(rs: RadiusSession, labels: dict[str, str]) -> str:
+    """A session's user as people see it: a card's code, a masked phone."""
+    username = rs.username
+    if rs.voucher_id is not None:
+        return username
+    if username in labels:
+        return labels[username]
+    if username.startswith(LOGIN_PREFIX):
+        return "?"  # an identification since deleted (retention)
+    return mask(username) if username.isdigit() else username
+
+
+def session_dict(
+    rs: RadiusSession, nas_id: str = "", labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "id": rs.id,
         "router": nas_id or rs.router_id,
-        "username": rs.username,
+        "username": shown_username(rs, labels or {}),
         "acct_session_id": rs.acct_session_id,
         "mac": rs.mac,
         "ip": str(rs.framed_ip) if rs.framed_ip else None,
@@ -163,13 +201,31 @@ def session_dict(rs: RadiusSession, nas_id: str = "") -> dict[str, Any]:
     }
 
 
+def session_dicts(
+    session: Session, rows: list[RadiusSession], nas_ids: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
+    """:func:`session_dict` of each, identified guests shown by masked phone."""
+    labels = guest_labels(session, [rs.username for rs in rows])
+    nas_ids = nas_ids or {}
+    return [session_dict(rs, nas_ids.get(rs.router_id, ""), labels) for rs in rows]
+
+
 # -- what the scheduler cuts -------------------------------------------------------
 def _identification_over(now: dt.datetime) -> Select[RadiusSession]:
     """Sessions of identified guests (no card) whose identification at the owner
     has run out (24 hours at most) with no newer one for that device."""
+    # The session's own identification (by its login name), then any of the same
+    # person and device at the owner: a newer one keeps the session.
+    own = aliased(Identification)
+    whose = (
+        select(own.subject)
+        .where(own.login == RadiusSession.username)
+        .correlate_except(own)
+        .scalar_subquery()
+    )
     same = (
         (Identification.owner_id == Router.owner_id)
-        & (Identification.subject == RadiusSession.username)
+        & (Identification.subject == whose)
         & (Identification.mac == RadiusSession.mac)
     )
     return (

@@ -36,10 +36,12 @@ _ROLLUP_SQL = text(
     INSERT INTO session_rollups (router_id, hour, owner_id, sessions, guests,
                                  input_octets, output_octets, session_time)
     SELECT s.router_id, date_trunc('hour', s.started_at AT TIME ZONE 'UTC')
-               AT TIME ZONE 'UTC', r.owner_id, count(*), count(DISTINCT s.username),
+               AT TIME ZONE 'UTC', r.owner_id, count(*),
+           count(DISTINCT coalesce(i.subject, s.username)),
            least(sum(s.input_octets), :top), least(sum(s.output_octets), :top),
            least(sum(s.session_time), :top)
     FROM radius_sessions s JOIN routers r ON r.id = s.router_id
+         LEFT JOIN identifications i ON i.login = s.username
     WHERE s.started_at >= :since
     GROUP BY 1, 2, 3
     ON CONFLICT (router_id, hour) DO UPDATE SET
@@ -54,9 +56,10 @@ _GUEST_DAYS_SQL = text(
     INSERT INTO guest_days (router_id, day, username, owner_id)
     SELECT DISTINCT s.router_id,
            (s.started_at AT TIME ZONE coalesce(o.policy->>'timezone', :tz))::date,
-           s.username, r.owner_id
+           coalesce(i.subject, s.username), r.owner_id
     FROM radius_sessions s JOIN routers r ON r.id = s.router_id
          JOIN owners o ON o.id = r.owner_id
+         LEFT JOIN identifications i ON i.login = s.username
     WHERE s.started_at >= :since
     ON CONFLICT DO NOTHING
     """

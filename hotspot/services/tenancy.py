@@ -266,6 +266,7 @@ def set_router_trust(
     portal_addresses: list[str] | None = None,
     hotspot_hosts: list[str] | None = None,
     cloud_name: str | None = None,
+    api_vouches: bool | None = None,
 ) -> Router:
     """Where the portal trusts a router's login page from, and where it may post the
     guest's credentials. Each argument left None keeps its value; an empty list (or
@@ -276,7 +277,15 @@ def set_router_trust(
     address. ``hotspot_hosts``: the hosts ``link-login-only`` may name (the hotspot's
     address or DNS name); empty: MikroTik's default, 10.5.50.1. ``cloud_name``: the
     router's IP Cloud DNS name (``<serial>.sn.mynetname.net``), for a dynamic public
-    address."""
+    address. ``api_vouches``: where no address vouches for a request, ask the router
+    over its RouterOS API (set with ``router control``) whether the device is one of
+    its hotspot hosts."""
+    if api_vouches and not (router.api_port and router.api_username):
+        raise InvalidInput(
+            "api_vouches needs the router's RouterOS API: set it first with"
+            " 'hotspot router control --api-port --api-username"
+            " --api-password-file'"
+        )
     if portal_addresses is not None:
         router.portal_addresses = _networks(portal_addresses)
     if hotspot_hosts is not None:
@@ -286,5 +295,7 @@ def set_router_trust(
         router.cloud_name = (
             _host_name(cloud_name, "cloud name") if cloud_name.strip() else None
         )
+    if api_vouches is not None:
+        router.api_vouches = api_vouches
     session.flush()
     return router

@@ -22,7 +22,7 @@ from hotspot.services.identification import (
 from hotspot.services.sessions import (
     disconnect_session,
     live_sessions,
-    session_dict,
+    session_dicts,
 )
 from hotspot.services.tariffs import (
     add_tariff,
@@ -195,7 +195,7 @@ def sessions() -> Any:
     router = get_router(db.session, nas_id, g.owner) if nas_id else None
     names = {r.id: r.nas_identifier for r in list_routers(db.session, g.owner)}
     rows = live_sessions(db.session, owner=g.owner, router=router)
-    return jsonify([session_dict(rs, names.get(rs.router_id, "")) for rs in rows])
+    return jsonify(session_dicts(db.session, rows, names))
 
 
 @bp.post("/sessions/<int:session_id>/disconnect")
@@ -203,7 +203,7 @@ def sessions() -> Any:
 def session_disconnect(session_id: int) -> Any:
     """Cut a session: a Disconnect is queued and sent within seconds (202)."""
     rs = disconnect_session(db.session, g.owner, session_id, _now())
-    return jsonify(session_dict(rs)), 202
+    return jsonify(session_dicts(db.session, [rs])[0]), 202
 
 
 @bp.get("/batches/<int:batch_id>/export.csv")

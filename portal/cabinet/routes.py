@@ -46,7 +46,12 @@ from hotspot.services import accounts as acc
 from hotspot.services import stats
 from hotspot.services.audit import audit_query, count_rows
 from hotspot.services.identification import blacklist_phone
-from hotspot.services.sessions import change_session_speed, disconnect_session
+from hotspot.services.sessions import (
+    change_session_speed,
+    disconnect_session,
+    guest_labels,
+    shown_username,
+)
 from hotspot.services.sms_costs import message_costs
 from hotspot.services.tariffs import add_tariff, archive_tariff
 from hotspot.services.vouchers import batch_sheet, generate_vouchers, revoke_voucher
@@ -420,12 +425,11 @@ LIVE_HEADER = ["user", "mac", "ip", "router", "since", "bytes_in", "bytes_out"]
 
 
 def live_rows(items: list[Any]) -> list[list[Any]]:
+    labels = guest_labels(db.session, [s.username for s, _nas, _title in items])
     return [
         [
-            # A card shows its number; a phone is masked.
-            s.username
-            if s.voucher_id or not s.username.isdigit()
-            else mask(s.username),
+            # A card shows its number; an identified guest the masked phone.
+            shown_username(s, labels),
             s.mac,
             s.framed_ip,
             nas,

@@ -27,6 +27,7 @@ from hotspot.services.guest import (
     guest_identity,
     guest_offer,
 )
+from hotspot.services.trust import RouterUnreachable
 from hotspot.units import format_duration, format_size
 from hotspot.venues import OwnerPolicy
 
@@ -55,12 +56,13 @@ class FreeForm(FlaskForm):
 @bp.context_processor
 def venue_look() -> dict[str, Any]:
     """The venue's colour, welcome text and languages on every guest page; the
-    defaults while the database cannot say (the error page of an outage)."""
+    defaults while the database or the router cannot say (the error page of an
+    outage)."""
     try:
         router = _router() if _context() else None
         policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
         logo = router is not None and has_logo(db.session, router.owner_id)
-    except SQLAlchemyError:
+    except (SQLAlchemyError, RouterUnreachable):
         router, policy, logo = None, OwnerPolicy(), False
     offered = policy.languages
     return {
@@ -89,7 +91,7 @@ def venue_languages() -> tuple[str, ...] | None:
         return None
     try:
         router = _router()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, RouterUnreachable):
         return None
     return OwnerPolicy.of(router.owner).languages if router else None
 

@@ -48,9 +48,13 @@ from hotspot.services.identification import (
 from hotspot.services.sessions import keepalive_grace
 from hotspot.services.trust import (
     CloudNames,
-    knows_address,
+    HotspotHosts,
+    RouterUnreachable,
+    Vouchers,
+    list_hosts,
     router_by_id,
     router_for_request,
+    vouched,
 )
 from hotspot.venues import OwnerPolicy
 
@@ -118,7 +122,12 @@ def from_router() -> str | Response | tuple[str, int]:
     if not mac or not is_router_link(values["link-login-only"]):
         return _not_from_a_router()
     router = router_for_request(
-        db.session, values["identity"].strip(), request.remote_addr, _cloud()
+        db.session,
+        values["identity"].strip(),
+        request.remote_addr,
+        _vouchers(),
+        mac=mac,
+        ip=values["ip"].strip()[:45],
     )
     if router is None:
         log.info(
@@ -186,12 +195,28 @@ def _now() -> Any:
     return current_app.config["HOTSPOT_CLOCK"].now()
 
 
-def _cloud() -> CloudNames:
-    cloud = current_app.extensions.get("hotspot_cloud_names")
-    if cloud is None:
-        cloud = CloudNames(current_app.config["HOTSPOT_RESOLVER"])
-        current_app.extensions["hotspot_cloud_names"] = cloud
-    return cloud
+def _vouchers() -> Vouchers:
+    """The IP Cloud names and the routers' APIs, each with its cache (one per
+    app)."""
+    found = current_app.extensions.get("hotspot_vouchers")
+    if found is None:
+        found = Vouchers(
+            CloudNames(current_app.config["HOTSPOT_RESOLVER"]),
+            HotspotHosts(current_app.config.get("HOTSPOT_HOST_LISTER") or list_hosts),
+        )
+        current_app.extensions["hotspot_vouchers"] = found
+    return found
+
+
+@bp.errorhandler(RouterUnreachable)
+def _router_unreachable(exc: RouterUnreachable) -> tuple[str, int]:
+    """The router was to confirm the device over its API and did not answer."""
+    log.warning("router %s: its API could not confirm a device", exc)
+    text = gettext(
+        "The venue's router could not confirm your device just now. "
+        "Please try again in a minute."
+    )
+    return render_template("error.html", message=text), 503
 
 
 def _router() -> Router | None:
@@ -204,7 +229,10 @@ def _router() -> Router | None:
     router = router_by_id(db.session, int(router_id))
     if router is None or not router.enabled:
         return None
-    return router if knows_address(router, request.remote_addr, _cloud()) else None
+    mac, ip = ctx.get("mac", ""), ctx.get("ip", "").strip()[:45]
+    return (
+        router if vouched(router, request.remote_addr, _vouchers(), mac, ip) else None
+    )
 
 
 def terms_accepted(router: Router | None) -> bool:

@@ -18,6 +18,7 @@ from devstack.pcap import UDP, Packet, write_pcap
 from hotspot.clock import FrozenClock
 from hotspot.db import make_engine, make_sessionmaker, transaction
 from hotspot.models import AuditEntry, Identification, PurgeLog, RadiusSession
+from hotspot.models.identification import new_login
 from hotspot.services import flows
 from scheduler.jobs import JOBS, run_job
 from tests import factories
@@ -107,13 +108,16 @@ def venue(flow_factory):
 
 
 def _seed_sessions(factory, owner, router, base) -> None:
+    # A's session carries the login name of A's identification, as RADIUS has
+    # it since 0017; B's and the late one the phone itself, as before it.
+    login_a = new_login()
     with transaction(factory) as s:
         s.add_all(
             [
                 _session(
                     router,
                     f"a-{base:%H%M}-01",
-                    PHONE_A,
+                    login_a,
                     "10.5.50.10",
                     base,
                     base + 10 * MIN,
@@ -128,6 +132,7 @@ def _seed_sessions(factory, owner, router, base) -> None:
                     method="sms",
                     subject=PHONE_A,
                     reference=PHONE_A,
+                    login=login_a,
                     mac="AA:BB:CC:00:00:01",
                     created_at=base - MIN,
                     expires_at=base + 60 * MIN,

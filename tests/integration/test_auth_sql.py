@@ -524,7 +524,10 @@ def test_each_field_of_a_phone_login_lands_where_state_fields_says(
     db_session.flush()
     _wrong_pin(db_session, router, "0000000009", MAC, now - dt.timedelta(seconds=5))
 
-    f = named(auth_line(db_session, str(router.id), phone, MAC, now))
+    # The phone is no login name: only the identification's opaque one finds it.
+    by_phone = named(auth_line(db_session, str(router.id), phone, MAC, now))
+    assert by_phone["identification"] == "" and by_phone["blacklisted"] == ""
+    f = named(auth_line(db_session, str(router.id), ident.login, MAC, now))
     filled = {name: value for name, value in f.items() if value}
     assert filled == {
         "router_id": str(router.id), "router_owner": str(owner.id),

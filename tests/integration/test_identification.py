@@ -8,8 +8,10 @@ import datetime as dt
 import re
 
 import pytest
+from sqlalchemy import select
 
 from hotspot.errors import InvalidInput
+from hotspot.models import Identification
 from hotspot.policy import Reject
 from hotspot.services.access import PortalLogin
 from hotspot.services.identification import (
@@ -91,7 +93,10 @@ def test_code_is_sent_hashed_and_logs_the_device_in(
         db_session, settings, venue, PHONE, code, MAC, T0 + dt.timedelta(minutes=1)
     )
     assert isinstance(login, PortalLogin)
-    assert login.username == PHONE
+    # The router gets the identification's own login name, not the phone.
+    ident = db_session.scalar(select(Identification).where(Identification.mac == MAC))
+    assert ident.subject == PHONE and login.username == ident.login
+    assert re.fullmatch(r"i-[0-9a-f]{24}", login.username)
     assert login.ticket.mac == MAC and login.ticket.method == "sms"
     # Identified for 24 hours from now: the session may not last longer.
     assert login.decision.session_timeout == 24 * 3600
@@ -239,7 +244,8 @@ def test_identification_lasts_24_hours(db_session, settings, venue, outbox):
     back = returning_device(
         db_session, settings, venue, MAC, T0 + dt.timedelta(hours=23)
     )
-    assert isinstance(back, PortalLogin) and back.username == PHONE
+    first = db_session.scalar(select(Identification.login))
+    assert isinstance(back, PortalLogin) and back.username == first
     assert back.decision.session_timeout <= 3600
     assert (
         returning_device(db_session, settings, venue, MAC, T0 + dt.timedelta(hours=24))

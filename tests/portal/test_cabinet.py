@@ -17,6 +17,7 @@ from hotspot.crypto import PinCipher
 from hotspot.db import transaction
 from hotspot.models import (
     AuditEntry,
+    Identification,
     Owner,
     PhoneBlacklist,
     RadiusSession,
@@ -24,6 +25,7 @@ from hotspot.models import (
     SmsMessage,
     Voucher,
 )
+from hotspot.phones import mask
 from hotspot.services.accounts import add_account
 from hotspot.services.ads import add_banner
 from hotspot.services.identification import blacklist_phone
@@ -386,3 +388,44 @@ def test_operator_admin_pages(app, session_factory, tenants):
     log_in(staff, make_account(session_factory, "owner", tenants["a"].owner).email)
     assert staff.get("/admin/").status_code == 403
     assert client.get("/cabinet/").status_code == 302
+
+
+def test_identified_guests_show_as_masked_phone_and_count_once(app, session_factory):
+    """Sessions of identified guests carry opaque login names: the live list and
+    its CSV show the masked phone, and two devices of one phone are one guest."""
+    phone = "998901110077"
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner)
+        started = utcnow() - dt.timedelta(minutes=5)
+        logins = []
+        for n in (1, 2):
+            ident = Identification(
+                owner_id=owner.id, router_id=router.id, method="sms",
+                subject=phone, reference=phone, mac=f"02:00:00:00:77:0{n}",
+                expires_at=utcnow() + dt.timedelta(hours=5),
+            )  # fmt: skip
+            s.add(ident)
+            s.flush()
+            logins.append(ident.login)
+            s.add(
+                RadiusSession(
+                    router_id=router.id, acct_session_id=uuid.uuid4().hex[:12],
+                    username=ident.login, mac=ident.mac, framed_ip=f"10.5.50.{n}",
+                    started_at=started, updated_at=started,
+                )
+            )  # fmt: skip
+        refresh_rollups(s, utcnow(), since=utcnow() - dt.timedelta(days=1))
+    who = make_account(session_factory, "owner", owner)
+    client = app.test_client()
+    log_in(client, who.email)
+    for text in (
+        client.get("/cabinet/sessions").text,
+        client.get("/cabinet/sessions?format=csv").text,
+    ):
+        assert text.count(mask(phone)) == 2
+        assert phone not in text and not any(x in text for x in logins)
+    csv = client.get("/cabinet/?unit=day&format=csv").text.strip().splitlines()
+    header = csv[0].split(",")
+    guests = header.index("unique_guests")
+    assert sum(int(line.split(",")[guests]) for line in csv[1:]) == 1

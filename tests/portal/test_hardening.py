@@ -59,7 +59,11 @@ def test_the_cookie_and_the_code_page_never_hold_the_phone(
     code = re.search(r"\d{6}", read_outbox(tmp_path / "box.jsonl")[-1]["text"])
     response = client.post("/login/code", data={"code": code.group(0)})
     assert response.status_code == 200
-    assert 'name="password"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'name="password"' in page
+    # The form for the router carries an opaque login name, not the number.
+    assert PHONE not in page and PHONE[3:] not in page
+    assert re.search(r'name="username" value="i-[0-9a-f]{24}"', page)
     # Resending goes to the same number.
     assert client.post("/login/resend").status_code in (200, 302)
 

@@ -101,9 +101,12 @@ def test_through_the_router_the_guest_comes_back(app, venue, session_factory):
     assert 'action="http://10.5.50.1/login"' in page
     assert re.search(r'name="password" value="[^"]{20,}"', page)
     assert tickets(session_factory, mac) == 1
-    # The number is the hidden user name the router needs, never shown.
-    assert page.count(PHONE) == 1
-    assert f'name="username" value="{PHONE}"' in page
+    # The router gets the identification's opaque login name: no phone anywhere,
+    # not even in the hidden field (nor its digits in another form).
+    assert PHONE not in page and PHONE[3:] not in page
+    with transaction(session_factory) as s:
+        login = s.scalar(select(Identification.login).where(Identification.mac == mac))
+    assert f'name="username" value="{login}"' in page
 
 
 def test_credentials_go_only_to_the_routers_hotspot(app, venue, session_factory):

@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from sqlalchemy import select
+
 from hotspot.clock import utcnow
 from hotspot.db import transaction
-from hotspot.models import Identification, Voucher
+from hotspot.models import Identification, RadiusSession, Voucher
+from hotspot.phones import mask
 from hotspot.services.access import issue_ticket
 from hotspot.services.identification import blacklist_phone
 from hotspot.services.tenancy import create_api_token
@@ -29,21 +32,24 @@ def _identified_login(session_factory, settings, venue, phone, hours=24):
     device = venue.nas.device()
     now = utcnow()
     with transaction(session_factory) as s:
-        s.add(
-            Identification(
-                owner_id=venue.owner.id,
-                router_id=venue.router.id,
-                method="sms",
-                subject=phone,
-                reference=phone,
-                mac=device.mac,
-                expires_at=now + dt.timedelta(hours=hours),
-                created_at=now,
-            )
+        ident = Identification(
+            owner_id=venue.owner.id,
+            router_id=venue.router.id,
+            method="sms",
+            subject=phone,
+            reference=phone,
+            mac=device.mac,
+            expires_at=now + dt.timedelta(hours=hours),
+            created_at=now,
         )
+        s.add(ident)
+        s.flush()
+        login = ident.login
         router = s.merge(venue.router)
-        _, password = issue_ticket(s, settings, router, phone, device.mac, "sms", now)
-    result = venue.nas.login(device, phone, password)
+        _, password = issue_ticket(s, settings, router, login, device.mac, "sms", now)
+    # The router knows the guest by the identification's login name only.
+    assert phone not in login
+    result = venue.nas.login(device, login, password)
     assert result.ok, result.error
     wait_stored(session_factory, venue.router, result.session.session_id)
     return result.session
@@ -74,6 +80,29 @@ def test_the_owner_cuts_a_session_from_the_cli(
     run_named_job("send-router-actions", scheduler_factory)
     assert venue.nas.get_session(online.session_id) is None
     assert [a.reason for a in actions_of(session_factory, venue.router)] == ["owner"]
+
+
+def test_an_identified_guests_session_is_listed_by_masked_phone(
+    sim_venue, settings, session_factory, cli, api_client
+):
+    venue = sim_venue()
+    online = _identified_login(session_factory, settings, venue, "998907770019")
+    with session_factory() as s:
+        stored = s.scalar(
+            select(RadiusSession).where(
+                RadiusSession.acct_session_id == online.session_id
+            )
+        )
+        assert stored.username.startswith("i-")
+    listing = cli("session", "list", "--owner", venue.owner.name, "--json").stdout
+    [listed] = json.loads(listing)
+    assert listed["username"] == mask("998907770019")
+    assert "998907770019" not in listing and stored.username not in listing
+    with transaction(session_factory) as s:
+        _, token = create_api_token(s, s.merge(venue.owner), "crm", utcnow())
+    auth = {"Authorization": f"Bearer {token}"}
+    [api_row] = api_client.get("/api/v1/sessions", headers=auth).get_json()
+    assert api_row["username"] == mask("998907770019")
 
 
 def test_the_owner_cuts_a_session_through_the_api(

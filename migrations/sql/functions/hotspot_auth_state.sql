@@ -20,6 +20,7 @@ DECLARE
     o_part text;
     i_part text;
     b_part text;
+    i_subject text;
 BEGIN
     SELECT * INTO r FROM routers
      WHERE id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END;
@@ -72,14 +73,14 @@ BEGIN
                      ORDER BY 2 DESC LIMIT v.max_devices + 1) s;
         END IF;
     ELSE
-        -- Not a card: a phone or document login.
-        SELECT i.id || ' ' || extract(epoch FROM i.expires_at)
-          INTO i_part
+        -- Not a card: a phone or document login, by the identification's own
+        -- opaque login name (never the phone); the blacklist by who it is.
+        SELECT i.id || ' ' || extract(epoch FROM i.expires_at), i.subject
+          INTO i_part, i_subject
           FROM identifications i
-         WHERE i.owner_id = r.owner_id AND i.subject = p_username AND i.mac = v_mac
-         ORDER BY i.expires_at DESC LIMIT 1;
+         WHERE i.login = p_username AND i.owner_id = r.owner_id AND i.mac = v_mac;
         SELECT 'true' INTO b_part FROM phone_blacklist b
-         WHERE b.phone = p_username AND (b.owner_id IS NULL OR b.owner_id = r.owner_id)
+         WHERE b.phone = i_subject AND (b.owner_id IS NULL OR b.owner_id = r.owner_id)
          LIMIT 1;
         SELECT g2.* INTO g
           FROM owners o JOIN tariffs g2 ON g2.id = o.guest_tariff_id

@@ -1,0 +1,61 @@
+"""Access-Requests whose attribute values are not UTF-8: rlm_python3 cannot pass
+them to Python and logged four error lines for each. They are still rejected, and a
+burst of them leaves one log line, not four per request (a hostile router must not
+flood the log); a normal login right after still works."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from simulator import wire
+
+MAC = b"AA:BB:CC:00:51:01"
+#: Not UTF-8: a stray byte, a lone continuation, a surrogate, an overlong slash.
+BAD = [b"\xff\xfe\xc3(guest\x80", b"guest\x80", b"guest\xed\xa0\x80", b"\xc0\xaf"]
+
+
+def send_access(settings, venue, attrs, ident: int) -> bytes:
+    packet = wire.access_request(ident, venue.secret.encode(), attrs, password=b"1234")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((venue.ip, 0))
+        sock.settimeout(3)
+        sock.sendto(packet, (settings.radius_host, settings.radius_auth_port))
+        return sock.recv(4096)
+
+
+def _lines(log) -> list[str]:
+    return [ln for ln in log.text().splitlines() if "Adding client" not in ln]
+
+
+@pytest.mark.parametrize("where", ["User-Name", "Called-Station-Id", "after padding"])
+def test_a_burst_of_non_utf8_requests_logs_one_line(
+    radius, settings, venues, radius_log, nas_a, make_voucher, where
+):
+    venue = venues["a"]
+    for i in range(40):
+        value = BAD[i % len(BAD)]
+        attrs = [(wire.USER_NAME, b"guest"), (wire.CALLING_STATION_ID, MAC)]
+        if where == "User-Name":
+            attrs[0] = (wire.USER_NAME, value)
+        elif where == "after padding":  # past what the check can print
+            attrs += [(30, b"a" * 250)] * 12 + [(32, value)]  # NAS-Identifier
+        else:
+            attrs.append((30, value))  # Called-Station-Id
+        reply = send_access(settings, venue, attrs, i)
+        assert wire.reply_code(reply) == wire.ACCESS_REJECT
+    lines = _lines(radius_log)
+    assert len(lines) <= 1, "\n".join(lines)
+    assert all("not UTF-8" in ln for ln in lines)
+    # Valid UTF-8 beyond ASCII and escaped characters are not mistaken for it.
+    attrs = [
+        (wire.USER_NAME, "Кафе\\200 \\\\377".encode()),
+        (wire.CALLING_STATION_ID, MAC),
+    ]
+    assert (
+        wire.reply_code(send_access(settings, venue, attrs, 99)) == wire.ACCESS_REJECT
+    )
+    card = make_voucher("a", time="1h")
+    assert nas_a.authenticate(card.code, card.pin, mac="02:00:00:00:51:02").accepted
+    assert len(_lines(radius_log)) <= 1, radius_log.text()
