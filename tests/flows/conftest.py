@@ -27,6 +27,7 @@ def flow_settings(pg_cluster: PostgresCluster, settings: Settings) -> Settings:
     return settings.with_(
         database_url=url,
         scheduler_database_url=roles["scheduler"],
+        flows_database_url=roles["flows"],
         flow_host="127.0.0.1",
         flow_port=free_port(kind=socket.SOCK_DGRAM),
         flow_refresh=1,

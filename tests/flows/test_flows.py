@@ -431,3 +431,49 @@ def test_dns_names_beside_addresses(flow_factory, venue):
         ("203.0.113.9", "news.example", "998901110007")
     ]
     assert [r["dst_name"] for r in by_phone] == ["news.example"]
+
+
+def test_the_collectors_role_may_only_add_rows(flow_factory, flow_settings, venue):
+    """nfacctd and the DNS-log receiver connect as hotspot_flows (0022): rows go
+    into the day partitions through the parents, nothing else is theirs."""
+    from sqlalchemy.exc import ProgrammingError
+
+    at = flows._utc(T0)
+    engine = make_engine(flow_settings.database_url_for("flows"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO flows (peer_ip_src, ip_src, ip_dst, timestamp_start,"
+                    " timestamp_end) VALUES ('192.0.2.1', '10.9.0.1', '10.9.0.2',"
+                    " :t, :t)"
+                ),
+                {"t": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO dns_names (seen_at, router_ip, name)"
+                    " VALUES (:t, '192.0.2.1', 'role.example')"
+                ),
+                {"t": at},
+            )
+            assert conn.scalar(text("SELECT count(ip_address) FROM routers")) >= 1
+        for statement in (
+            "SELECT count(*) FROM flows",
+            "SELECT count(*) FROM dns_names",
+            f"SELECT count(*) FROM flows_{at:%Y%m%d}",
+            "SELECT count(*) FROM radius_sessions",
+            "SELECT nas_identifier FROM routers",
+            "DELETE FROM flows",
+            "UPDATE routers SET ip_address = '192.0.2.9'",
+        ):
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                with engine.begin() as conn:
+                    conn.execute(text(statement))
+    finally:
+        engine.dispose()
+    with flow_factory() as s:
+        rows = s.execute(
+            text("SELECT count(*) FROM flows WHERE ip_src = '10.9.0.1'")
+        ).scalar_one()
+    assert rows == 1
