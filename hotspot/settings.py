@@ -89,6 +89,11 @@ class Settings:
     flow_refresh: int = 10
     retention_flow_days: int = 365
     flow_days_ahead: int = 3
+    #: The DNS-log receiver (python -m dnslog): UDP syslog from the routers
+    #: (``/system logging action add target=remote remote=<server>
+    #: remote-port=5514``), names into ``dns_names``.
+    dnslog_host: str = "127.0.0.1"
+    dnslog_port: int = 5514
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

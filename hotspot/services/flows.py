@@ -168,6 +168,7 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT d.name FROM dns_names d
     WHERE d.address = f.ip_dst AND d.client_ip = f.ip_src
+      AND d.router_ip = f.peer_ip_src
       AND d.seen_at BETWEEN f.timestamp_start - interval '1 hour'
                         AND f.timestamp_start + :grace
     ORDER BY d.seen_at DESC LIMIT 1) d ON TRUE

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from devstack.nfacctd import Nfacctd
 from devstack.postgres import PostgresCluster, free_port
 from hotspot.cli import alembic_config
-from hotspot.db import make_engine, make_sessionmaker
+from hotspot.db import make_engine, make_sessionmaker, transaction
+from hotspot.services import flows
 from hotspot.settings import Settings
+from tests import factories
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +49,15 @@ def nfacctd(flow_settings: Settings, work_dir: Path) -> Iterator[Nfacctd]:
     collector.start()
     yield collector
     collector.stop()
+
+
+@pytest.fixture(scope="session")
+def venue(flow_factory):
+    """The flows' router: 127.0.0.1, the address softflowd and the tests send from."""
+    import datetime as dt
+
+    with transaction(flow_factory) as s:
+        owner = factories.owner(s)
+        router = factories.router(s, owner, ip="127.0.0.1")
+        flows.ensure_partitions(s, dt.datetime.now(dt.UTC), 2)
+        return owner, router

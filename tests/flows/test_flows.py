@@ -20,7 +20,6 @@ from hotspot.db import make_engine, make_sessionmaker, transaction
 from hotspot.models import AuditEntry, Identification, PurgeLog, RadiusSession
 from hotspot.services import flows
 from scheduler.jobs import JOBS, run_job
-from tests import factories
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 T0 = NOW - dt.timedelta(hours=2)
@@ -107,15 +106,6 @@ def _wait_rows(factory, base, expected: int, timeout: float = 20) -> int:
             break
         time.sleep(0.3)
     return n
-
-
-@pytest.fixture(scope="module")
-def venue(flow_factory):
-    with transaction(flow_factory) as s:
-        owner = factories.owner(s)
-        router = factories.router(s, owner, ip="127.0.0.1")
-        flows.ensure_partitions(s, NOW, 2)
-        return owner, router
 
 
 def _seed_sessions(factory, owner, router, base) -> None:
