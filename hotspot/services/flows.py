@@ -200,6 +200,37 @@ def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, 
     return [dict(m) for m in session.execute(text(sql), params).mappings()]
 
 
+def moment(value: str) -> dt.datetime:
+    """An ISO 8601 time as the operator types it; no zone: UTC."""
+    try:
+        t = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"not a time: {value!r}", "bad_time") from exc
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+#: The columns of a flow report's CSV (the CLI's --csv and the admin's download).
+REPORT_FIELDS = (
+    "start",
+    "end",
+    "router",
+    "client",
+    "dst",
+    "dst_name",
+    "sport",
+    "dport",
+    "proto",
+    "bytes",
+    "packets",
+    "matched",
+    "username",
+    "mac",
+    "method",
+    "reference",
+    "acct_session_id",
+)
+
+
 def subject_of(phone: str | None = None, card: str | None = None) -> str:
     """The RADIUS user name of a phone (E.164 digits) or a card."""
     if phone:
