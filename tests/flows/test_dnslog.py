@@ -141,3 +141,25 @@ def test_dns_log_by_syslog_names_the_flows(
     assert [(r["dst"], r["dst_name"], r["username"]) for r in found] == [
         ("203.0.113.45", "video.example", "998901110077")
     ]
+
+
+def test_a_database_outage_does_not_stop_the_receiver():
+    """Rows that cannot be written are counted and dropped; the receiver goes on."""
+    from hotspot.db import make_engine
+    from hotspot.dnslog import Receiver
+
+    dead = make_engine(f"postgresql+psycopg2://nobody:x@127.0.0.1:{free_port()}/x")
+    receiver = Receiver(dead, "127.0.0.1", 0, routers=lambda _: {"127.0.0.1"})
+    try:
+        receiver._reload_routers()
+        receiver.handle(
+            HEADER + b"dns query from 10.0.0.5: #7 a.example. A", "127.0.0.1"
+        )
+        receiver.handle(HEADER + b"dns done query: #7 a.example 192.0.2.5", "127.0.0.1")
+        receiver.handle(b"\x00\x01", "127.0.0.1")
+        receiver.flush()
+    finally:
+        receiver.sock.close()
+        dead.dispose()
+    assert receiver.counters.failed_writes == 1 and receiver.counters.bad == 1
+    assert receiver.counters.stored == 0
