@@ -45,7 +45,11 @@ def flow_factory(flow_settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 @pytest.fixture(scope="session")
 def nfacctd(flow_settings: Settings, work_dir: Path) -> Iterator[Nfacctd]:
-    collector = Nfacctd(flow_settings, work_dir / "nfacctd")
+    # Its port is picked just before it binds: nfacctd binds with SO_REUSEPORT, so
+    # a port picked earlier may meanwhile be shared with another collector on the
+    # machine, which then gets part of the packets.
+    port = free_port(kind=socket.SOCK_DGRAM)
+    collector = Nfacctd(flow_settings.with_(flow_port=port), work_dir / "nfacctd")
     collector.start()
     yield collector
     collector.stop()

@@ -187,7 +187,7 @@ def test_ipfix_flows_name_the_right_phone(
     owner, router = venue
     base = T0 + dt.timedelta(minutes=50 * (version - 8))
     _seed_sessions(flow_factory, owner, router, base)
-    packets = _replay(tmp_path, flow_settings.flow_port, version, base)
+    packets = _replay(tmp_path, nfacctd.settings.flow_port, version, base)
     assert _wait_rows(flow_factory, base, len(packets)) == len(packets), nfacctd.log()
     # Real packet times, not the arrival time (nfacctd_time_new: false).
     with flow_factory() as s:
@@ -218,7 +218,7 @@ def test_netflow_v9_from_softflowd(
     owner, router = venue
     base = T0 - 60 * MIN
     _seed_sessions(flow_factory, owner, router, base)
-    packets = _replay(tmp_path, flow_settings.flow_port, 9, base, filler=2)
+    packets = _replay(tmp_path, nfacctd.settings.flow_port, 9, base, filler=2)
     assert len(packets) > V9_RECORDS_BEFORE_DATA
     assert _wait_rows(flow_factory, base, len(packets)) == len(packets), nfacctd.log()
     _check_reports(flow_factory, base)
@@ -234,7 +234,7 @@ def test_netflow_v9_few_flows_beside_templates(
     nfacctd, flow_factory, flow_settings, venue, tmp_path
 ):
     base = T0 - 120 * MIN
-    packets = _replay(tmp_path, flow_settings.flow_port, 9, base)
+    packets = _replay(tmp_path, nfacctd.settings.flow_port, 9, base)
     assert len(packets) <= V9_RECORDS_BEFORE_DATA
     assert _wait_rows(flow_factory, base, len(packets), timeout=8) == len(packets)
 
