@@ -254,5 +254,7 @@ class Receiver:
             datagram, peer = self.sock.recvfrom(8192)
         except TimeoutError:
             return []
-        sender = str(ipaddress.ip_address(peer[0]))
-        return [(datagram, sender)]
+        address = ipaddress.ip_address(peer[0].split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # an IPv4 router on a dual-stack socket
+        return [(datagram, str(address))]
