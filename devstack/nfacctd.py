@@ -30,7 +30,8 @@ def nfacctd_binary() -> str:
 
 def render_config(settings: Settings, run_dir: Path) -> Path:
     """flows/nfacctd.conf with the settings' port and database filled in."""
-    url = urlsplit(settings.database_url.replace("+psycopg2", ""))
+    # Its own role (0022): INSERT on the flow log only.
+    url = urlsplit(settings.database_url_for("flows").replace("+psycopg2", ""))
     run_dir.mkdir(parents=True, exist_ok=True)
     text = Template(CONFIG_TEMPLATE.read_text()).substitute(
         LOGFILE=run_dir / "nfacctd.log",

@@ -25,6 +25,8 @@ COMPONENT_ROLES = {
     "radius": "hotspot_radius",
     "portal": "hotspot_portal",
     "scheduler": "hotspot_scheduler",
+    # nfacctd and the DNS-log receiver: INSERT on the flow log only (0022).
+    "flows": "hotspot_flows",
 }
 #: Owns the schema and runs the migrations; not a superuser.
 OWNER_ROLE = "hotspot_owner"

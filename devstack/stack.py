@@ -275,7 +275,8 @@ def _banner(
     )
     print(
         f"Flows       NetFlow/IPFIX {settings.flow_host}:{settings.flow_port}/udp "
-        f"(nfacctd; log: {collector.log_path})"
+        f"(nfacctd; log: {collector.log_path}); DNS log by syslog "
+        f"{settings.dnslog_host}:{settings.dnslog_port}/udp"
     )
     print(f"Portal      {settings.portal_url}")
     if cpus[0] or cpus[1]:
@@ -331,8 +332,13 @@ def run_stack(demo: bool = True) -> int:
         supervisor.add("FreeRADIUS", radius, started=True)
         collector.start()
         supervisor.add("nfacctd", collector, started=True)
-        for name in ("portal", "scheduler"):
-            env = component_environ(os.environ, settings, name)
+        # The DNS-log receiver connects with the collector's role.
+        for name, role in (
+            ("portal", "portal"),
+            ("scheduler", "scheduler"),
+            ("dnslog", "flows"),
+        ):
+            env = component_environ(os.environ, settings, role)
             supervisor.add(name, Command([sys.executable, "-m", name], env, REPO_ROOT))
         if demo:
             supervisor.add("simulator", _simulator(settings, sim, var))

@@ -30,6 +30,8 @@ class Settings:
     radius_database_url: str = ""
     portal_database_url: str = ""
     scheduler_database_url: str = ""
+    #: nfacctd and the DNS-log receiver (0022: INSERT on the flow log only).
+    flows_database_url: str = ""
     #: Secret for Flask sessions/CSRF and for deriving one-time ticket passwords.
     secret_key: str = ""
     #: Fernet key (urlsafe base64, 32 bytes) that encrypts voucher PINs at rest.
@@ -90,6 +92,11 @@ class Settings:
     flow_refresh: int = 10
     retention_flow_days: int = 365
     flow_days_ahead: int = 3
+    #: The DNS-log receiver (python -m dnslog): UDP syslog from the routers
+    #: (``/system logging action add target=remote remote=<server>
+    #: remote-port=5514``), names into ``dns_names``.
+    dnslog_host: str = "127.0.0.1"
+    dnslog_port: int = 5514
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -118,8 +125,8 @@ class Settings:
         return cls(**values)
 
     def database_url_for(self, component: str) -> str:
-        """The URL ``component`` ("radius", "portal", "scheduler") connects with;
-        migrations and the CLI use ``database_url``, the owner of the schema."""
+        """The URL ``component`` ("radius", "portal", "scheduler", "flows") connects
+        with; migrations and the CLI use ``database_url``, the owner of the schema."""
         return getattr(self, f"{component}_database_url") or self.database_url
 
     def with_(self, **changes: Any) -> Settings:

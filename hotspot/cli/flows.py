@@ -21,45 +21,20 @@ def flows() -> None:
 def _period(start: str | None, end: str | None, at: str | None, window: int) -> Any:
     import datetime as dt
 
-    from hotspot.services.flows import Period
-
-    def parse(value: str) -> dt.datetime:
-        t = dt.datetime.fromisoformat(value)
-        return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    from hotspot.services.flows import Period, moment
 
     if at:
-        centre, half = parse(at), dt.timedelta(seconds=window)
+        centre, half = moment(at), dt.timedelta(seconds=window)
         return Period(centre - half, centre + half)
     if not (start and end):
         raise click.UsageError("give --from and --to, or --at")
-    return Period(parse(start), parse(end))
+    return Period(moment(start), moment(end))
 
 
 def _subject(phone: str | None, card: str | None) -> str | None:
     from hotspot.services.flows import subject_of
 
     return subject_of(phone=phone, card=card) if (phone or card) else None
-
-
-_FLOW_FIELDS = (
-    "start",
-    "end",
-    "router",
-    "client",
-    "dst",
-    "dst_name",
-    "sport",
-    "dport",
-    "proto",
-    "bytes",
-    "packets",
-    "matched",
-    "username",
-    "mac",
-    "method",
-    "reference",
-    "acct_session_id",
-)
 
 
 def _flows_text(rows: list[dict[str, Any]]) -> str:
@@ -118,7 +93,9 @@ def flows_report(ctx: Context, as_json: bool, as_csv: bool, **opts: Any) -> None
     if as_csv:
         import csv
 
-        writer = csv.DictWriter(sys.stdout, _FLOW_FIELDS, extrasaction="ignore")
+        from hotspot.services.flows import REPORT_FIELDS
+
+        writer = csv.DictWriter(sys.stdout, REPORT_FIELDS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
         return

@@ -166,6 +166,7 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT d.name FROM dns_names d
     WHERE d.address = f.ip_dst AND d.client_ip = f.ip_src
+      AND d.router_ip = f.peer_ip_src
       AND d.seen_at BETWEEN f.timestamp_start - interval '1 hour'
                         AND f.timestamp_start + :grace
     ORDER BY d.seen_at DESC LIMIT 1) d ON TRUE
@@ -203,6 +204,37 @@ _NAMES = """(SELECT unnest(CAST(:subjects AS text[]))
 
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(m) for m in session.execute(text(sql), params).mappings()]
+
+
+def moment(value: str) -> dt.datetime:
+    """An ISO 8601 time as the operator types it; no zone: UTC."""
+    try:
+        t = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"not a time: {value!r}", "bad_time") from exc
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+#: The columns of a flow report's CSV (the CLI's --csv and the admin's download).
+REPORT_FIELDS = (
+    "start",
+    "end",
+    "router",
+    "client",
+    "dst",
+    "dst_name",
+    "sport",
+    "dport",
+    "proto",
+    "bytes",
+    "packets",
+    "matched",
+    "username",
+    "mac",
+    "method",
+    "reference",
+    "acct_session_id",
+)
 
 
 def subject_of(phone: str | None = None, card: str | None = None) -> str:

@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,9 +23,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from hotspot.errors import DomainError
+from hotspot.errors import DomainError, InvalidInput
 from hotspot.models import AuditEntry, Owner, RadiusSession, Router, SmsMessage
-from hotspot.services import stats
+from hotspot.services import flows, stats
 from hotspot.services.accounting import dead_letters_query
 from hotspot.services.accounts import add_account, generate_password, list_staff
 from hotspot.services.audit import audit_query
@@ -31,7 +33,7 @@ from hotspot.services.tenancy import add_owner
 from hotspot.venues import DEFAULT_TIMEZONE
 
 from ..cabinet import routes as cabinet
-from ..cabinet.forms import OwnerForm, StaffForm
+from ..cabinet.forms import FlowSearchForm, OwnerForm, StaffForm
 from ..extensions import db
 from ..pages import all_rows, csv_response, keyset_list, paginate
 from ..staff import audit, now, staff_required
@@ -279,6 +281,70 @@ def audit_log() -> Any:
     return render_template(
         "cabinet/audit.html", page=keyset_list(query, (AuditEntry.at, AuditEntry.id))
     )
+
+
+def _flow_query(form: FlowSearchForm) -> dict[str, Any]:
+    """The service's keyword arguments for the form's "search by"."""
+    value = form.value.data.strip()
+    if form.kind.data == "dst":
+        return {"dst": value}
+    if form.kind.data == "document":
+        return {"document": value}
+    card = form.kind.data == "card"
+    return {
+        "subject": flows.subject_of(None if card else value, value if card else None)
+    }
+
+
+def _flow_output(form: FlowSearchForm, period: flows.Period) -> Any:
+    """Runs the audited search (the CLI's service): rows, or a download."""
+    actor, reason = g.account.email, form.reason.data
+    query = _flow_query(form)
+    if form.output.data == "evidence":
+        if "dst" in query:
+            raise InvalidInput("evidence is for one person", "evidence_person")
+        body, digest = flows.evidence(db.session, actor, reason, period, **query)
+        db.session.commit()
+        name = f"evidence-{digest[:12]}.json"
+        return Response(
+            body,
+            mimetype="application/json",
+            headers={
+                "Content-Disposition": f"attachment; filename={name}",
+                "X-Content-SHA256": digest,
+                "Cache-Control": "no-store",
+            },
+        )
+    rows = flows.report(db.session, actor, reason, period, **query)
+    db.session.commit()
+    if form.output.data == "csv":
+        return csv_response(
+            "flows.csv",
+            flows.REPORT_FIELDS,
+            [[r[f] for f in flows.REPORT_FIELDS] for r in rows],
+        )
+    return rows
+
+
+@bp.route("/flows", methods=["GET", "POST"])
+@operator
+def flow_report() -> Any:
+    """The flow log, operators only: every search needs a reason and is audited."""
+    form, rows = FlowSearchForm(), None
+    if form.validate_on_submit():
+        try:
+            period = flows.Period(
+                flows.moment(form.start.data), flows.moment(form.end.data)
+            )
+            result = _flow_output(form, period)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(cabinet.error_text(exc), "error")
+        else:
+            if isinstance(result, Response):
+                return result
+            rows = result
+    return render_template("admin/flows.html", form=form, rows=rows)
 
 
 # Pages in modules of their own, on bp too.

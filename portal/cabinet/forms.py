@@ -130,3 +130,38 @@ class AdDelayForm(FlaskForm):
         lazy_gettext("Seconds before the Free button"),
         validators=[NumberRange(0, 120)],
     )
+
+
+class FlowSearchForm(FlaskForm):
+    """The operator's flow report: whom or what, when, and why (audited)."""
+
+    kind = SelectField(
+        lazy_gettext("Search by"),
+        choices=[
+            SelectChoice("phone", lazy_gettext("Phone")),
+            SelectChoice("document", lazy_gettext("Document")),
+            SelectChoice("card", lazy_gettext("Card")),
+            SelectChoice("dst", lazy_gettext("Destination address or name")),
+        ],
+    )
+    value = StringField(
+        lazy_gettext("Value"), validators=[DataRequired(), Length(max=255)]
+    )
+    start = StringField(
+        lazy_gettext("From (UTC)"), validators=[DataRequired(), Length(max=40)]
+    )
+    end = StringField(
+        lazy_gettext("To (UTC)"), validators=[DataRequired(), Length(max=40)]
+    )
+    reason = StringField(
+        lazy_gettext("Reason (the request)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    output = SelectField(
+        lazy_gettext("Output"),
+        choices=[
+            SelectChoice("page", lazy_gettext("Page")),
+            SelectChoice("csv", "CSV"),
+            SelectChoice("evidence", lazy_gettext("Evidence file")),
+        ],
+    )

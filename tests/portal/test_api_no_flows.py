@@ -59,3 +59,26 @@ def test_no_owner_url_serves_flows(app, client, owner_with_flows):
         "/api/v1/audit",
     ):
         assert client.get(url, headers=owner_with_flows).status_code == 404, url
+
+
+def test_no_cabinet_url_serves_flows(app, session_factory, place, owner_with_flows):
+    """The owner's cabinet likewise, logged in as the owner: every GET rule shows
+    none of the flow, and the operator's flow page is refused."""
+    from .cabinet_helpers import log_in, make_account
+
+    browser = app.test_client()
+    log_in(browser, make_account(session_factory, "owner", place.owner).email)
+    urls = [
+        re.sub(r"<(?:\w+:)?(\w+)>", "1", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/cabinet")
+        and "GET" in rule.methods
+        and "logout" not in rule.rule
+    ]
+    assert len(urls) >= 5, urls
+    for url in urls:
+        for query in ("", f"?dst={MARKER}&ip={MARKER}&q={MARKER}&format=csv"):
+            body = browser.get(url + query).get_data(as_text=True)
+            assert CLIENT not in body and BYTES not in body, url
+    assert browser.get("/admin/flows").status_code == 403
+    assert browser.post("/admin/flows", data={"reason": "x"}).status_code == 403

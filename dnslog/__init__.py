@@ -1,0 +1,1 @@
+"""The DNS-log receiver process (hotspot.dnslog): ``python -m dnslog``."""
