@@ -244,7 +244,11 @@ def test_identification_lasts_24_hours(db_session, settings, venue, outbox):
     back = returning_device(
         db_session, settings, venue, MAC, T0 + dt.timedelta(hours=23)
     )
-    first = db_session.scalar(select(Identification.login))
+    first = db_session.scalar(
+        select(Identification.login).where(
+            Identification.router_id == venue.id, Identification.mac == MAC
+        )
+    )
     assert isinstance(back, PortalLogin) and back.username == first
     assert back.decision.session_timeout <= 3600
     assert (
