@@ -217,11 +217,16 @@ def main() -> int:
     cluster.init()
     cluster.start()
     try:
-        cluster.ensure_database("flows")
-        url = cluster.url("flows")
+        # As the local stack: the owner migrates (granting the roles made first),
+        # and nfacctd writes as the collector's own role (0022).
+        url = cluster.ensure_owned_database("flows")
+        roles = cluster.component_urls("flows")
         command.upgrade(alembic_config(url), "head")
         settings = Settings(
-            database_url=url, flow_port=free_port(kind=2), flow_refresh=1
+            database_url=url,
+            flows_database_url=roles["flows"],
+            flow_port=free_port(kind=2),
+            flow_refresh=1,
         )
         r = ingest(settings, work, args.flows, args.rate)
         print(

@@ -89,6 +89,10 @@ class Settings:
     #: ``flow_days_ahead`` days ahead; nfacctd writes every ``flow_refresh`` s.
     flow_host: str = "127.0.0.1"
     flow_port: int = 2055
+    #: The collector's address the routers send to (the onboarding script), when
+    #: it is not ``flow_host`` (a NAT, a wildcard bind); empty: ``flow_host``, or
+    #: for a wildcard the script's RADIUS address.
+    flow_address: str = ""
     flow_refresh: int = 10
     retention_flow_days: int = 365
     flow_days_ahead: int = 3
@@ -97,6 +101,8 @@ class Settings:
     #: remote-port=5514``), names into ``dns_names``.
     dnslog_host: str = "127.0.0.1"
     dnslog_port: int = 5514
+    #: The receiver's address the routers send to, as ``flow_address``.
+    dnslog_address: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -6,7 +6,9 @@ grouped by router and sent by a bounded pool, one worker per router at a time. A
 router that does not answer is given up for this run after its first timeout, so a
 dead router costs one timeout per run and holds up no other. Every outcome is
 recorded: an ACK, or a NAK saying the session is gone, ends the action; anything else
-is retried with exponential backoff until :data:`MAX_ATTEMPTS`.
+is retried with exponential backoff until :data:`MAX_ATTEMPTS`. An action whose
+session has been closed since it was queued (a Stop, an Accounting-On/Off, the
+stale-session job) is not sent: it ends as "gone" (:func:`drop_closed`).
 """
 
 from __future__ import annotations
@@ -158,6 +160,44 @@ def _remove_by_api(action: Claimed, coa: CoaResult | None) -> CoaResult:
             "nak", error_cause=SESSION_CONTEXT_NOT_FOUND, detail=f"{before}API: gone"
         )
     return CoaResult("api", detail=f"{before}removed by the API")
+
+
+#: The last_error of an action dropped because its session was closed first.
+CLOSED_BEFORE_SENDING = "session closed before sending"
+
+
+def drop_closed(
+    session: Session, now: dt.datetime, router_ids: list[int] | None = None
+) -> int:
+    """End, unsent, the pending actions whose session is closed (a Disconnect has
+    nothing left to cut, a CoA nothing to slow down); rows another sender holds
+    are skipped. Returns how many."""
+    closed = (
+        select(RouterAction.id)
+        .join(RadiusSession, RadiusSession.id == RouterAction.radius_session_id)
+        .where(
+            RouterAction.state == ActionState.PENDING.value,
+            RadiusSession.stopped_at.is_not(None),
+            (RouterAction.claimed_until.is_(None))
+            | (RouterAction.claimed_until <= now),
+        )
+        .with_for_update(of=RouterAction, skip_locked=True)
+    )
+    if router_ids is not None:
+        closed = closed.where(RouterAction.router_id.in_(router_ids))
+    result = session.execute(
+        update(RouterAction)
+        .where(RouterAction.id.in_(closed.scalar_subquery()))
+        .values(
+            state=ActionState.DONE.value,
+            result="gone",
+            last_error=CLOSED_BEFORE_SENDING,
+            claimed_until=None,
+            done_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def claim_due(
@@ -317,8 +357,11 @@ def send_due(
     """Send the due actions (``router_ids``: of these routers only): at most
     ``workers`` routers at once."""
     with transaction(factory) as session:
+        closed = drop_closed(session, now, router_ids)
         claimed = claim_due(session, now, limit, router_ids)
     report = SendReport(sent=len(claimed))
+    if closed:
+        report.counts["closed"] = closed
     if not claimed:
         return report
     by_router: dict[int, list[Claimed]] = defaultdict(list)

@@ -5,11 +5,14 @@ It sets the identity (our NAS-Identifier), the RADIUS client with the secret and
 ``require-message-auth``, the hotspot profile (RADIUS with interim updates, login by
 http-chap and http-pap), the walled garden for the portal, incoming RADIUS with a
 firewall rule letting only our server in, an API user that may do only what the
-scheduler needs, and the router's ``login.html`` that sends the guest to the portal.
+scheduler needs, the router's ``login.html`` that sends the guest to the portal, and
+the flow log's two feeds: Traffic-Flow (IPFIX) of the hotspot interface to our
+collector (nfacctd) and the DNS log by remote syslog to our receiver (hotspot.dnslog).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -50,6 +53,27 @@ class Onboarding:
     api_port: int = 8728
     #: Where our scheduler connects to the API from (default: radius_address).
     api_from: str = ""
+    #: Where the router sends Traffic-Flow (IPFIX) and its DNS log
+    #: (default: radius_address).
+    flow_address: str = ""
+    flow_port: int = 2055
+    dnslog_address: str = ""
+    dnslog_port: int = 5514
+    #: Seconds after which a long flow is exported so far (RouterOS default 30m).
+    active_flow_timeout: int = 60
+
+
+def public_address(configured: str, bind_host: str, fallback: str) -> str:
+    """Where a router sends to: the configured public address, else the bind
+    host, unless that is a wildcard or loopback address no router can reach:
+    then ``fallback`` (the RADIUS address of the script)."""
+    if configured:
+        return configured
+    try:
+        bound = ipaddress.ip_address(bind_host.strip("[]"))
+    except ValueError:
+        return bind_host or fallback  # a host name
+    return fallback if bound.is_unspecified or bound.is_loopback else bind_host
 
 
 def onboarding_for(
@@ -66,10 +90,11 @@ def onboarding_for(
         router.api_username = router.api_username or "hotspot-api"
         router.api_password = random_string(24, SAFE_ALNUM)
         router.api_port = router.api_port or 8728
+    radius_address = radius_address or settings.radius_host
     return Onboarding(
         nas_identifier=router.nas_identifier,
         secret=router.radius_secret,
-        radius_address=radius_address or settings.radius_host,
+        radius_address=radius_address,
         portal_url=portal_url or settings.portal_url,
         coa_port=router.coa_port,
         auth_port=settings.radius_auth_port,
@@ -78,6 +103,14 @@ def onboarding_for(
         api_username=router.api_username or "hotspot-api",
         api_password=router.api_password or "",
         api_port=router.api_port or 8728,
+        flow_address=public_address(
+            settings.flow_address, settings.flow_host, radius_address
+        ),
+        flow_port=settings.flow_port,
+        dnslog_address=public_address(
+            settings.dnslog_address, settings.dnslog_host, radius_address
+        ),
+        dnslog_port=settings.dnslog_port,
     )
 
 
@@ -140,5 +173,27 @@ def render(o: Onboarding) -> str:
         f"password={quote(o.api_password)} address={api_from}/32",
         f"/ip service set api disabled=no port={o.api_port} address={api_from}/32",
         f"/file add name=hotspot/login.html contents={quote(login_html(o.portal_url))}",
+        *flow_log_lines(o),
     ]
     return "\n".join(lines) + "\n"
+
+
+def flow_log_lines(o: Onboarding) -> list[str]:
+    """Traffic-Flow of the hotspot interface as IPFIX to the collector, and the DNS
+    log to the receiver; what an earlier run added is removed first."""
+    flow_to = o.flow_address or o.radius_address
+    dns_to = o.dnslog_address or o.radius_address
+    return [
+        "# The flow log: the hotspot's flows (IPFIX) and its DNS names (syslog).",
+        "/ip traffic-flow set enabled=yes "
+        "interfaces=[/ip hotspot get [find disabled=no] interface] "
+        f"active-flow-timeout={o.active_flow_timeout}s",
+        f"/ip traffic-flow target remove [find dst-address={flow_to}]",
+        f"/ip traffic-flow target add dst-address={flow_to} port={o.flow_port} "
+        "version=ipfix",
+        '/system logging remove [find action="hotspotdns"]',
+        '/system logging action remove [find name="hotspotdns"]',
+        f"/system logging action add name=hotspotdns target=remote remote={dns_to} "
+        f"remote-port={o.dnslog_port}",
+        "/system logging add topics=dns action=hotspotdns",
+    ]

@@ -16,8 +16,8 @@ MAC = b"AA:BB:CC:00:51:01"
 BAD = [b"\xff\xfe\xc3(guest\x80", b"guest\x80", b"guest\xed\xa0\x80", b"\xc0\xaf"]
 
 
-def send_access(settings, venue, attrs, ident: int) -> bytes:
-    packet = wire.access_request(ident, venue.secret.encode(), attrs, password=b"1234")
+def send_access(settings, venue, attrs, ident: int, pin: bytes = b"1234") -> bytes:
+    packet = wire.access_request(ident, venue.secret.encode(), attrs, password=pin)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((venue.ip, 0))
         sock.settimeout(3)
@@ -29,7 +29,10 @@ def _lines(log) -> list[str]:
     return [ln for ln in log.text().splitlines() if "Adding client" not in ln]
 
 
-@pytest.mark.parametrize("where", ["User-Name", "Called-Station-Id", "after padding"])
+@pytest.mark.parametrize(
+    "where",
+    ["User-Name", "Called-Station-Id", "after padding", "after a NUL", "NUL name"],
+)
 def test_a_burst_of_non_utf8_requests_logs_one_line(
     radius, settings, venues, radius_log, nas_a, make_voucher, where
 ):
@@ -41,6 +44,10 @@ def test_a_burst_of_non_utf8_requests_logs_one_line(
             attrs[0] = (wire.USER_NAME, value)
         elif where == "after padding":  # past what the check can print
             attrs += [(30, b"a" * 250)] * 12 + [(32, value)]  # NAS-Identifier
+        elif where == "after a NUL":  # where a C string would end
+            attrs.append((30, b"cafe\x00" + value))
+        elif where == "NUL name":
+            attrs[0] = (wire.USER_NAME, b"guest\x00" + value)
         else:
             attrs.append((30, value))  # Called-Station-Id
         reply = send_access(settings, venue, attrs, i)
@@ -59,3 +66,29 @@ def test_a_burst_of_non_utf8_requests_logs_one_line(
     card = make_voucher("a", time="1h")
     assert nas_a.authenticate(card.code, card.pin, mac="02:00:00:00:51:02").accepted
     assert len(_lines(radius_log)) <= 1, radius_log.text()
+
+
+def test_bytes_after_a_nul_reach_neither_the_check_nor_the_module(
+    radius, settings, venues, radius_log, make_voucher
+):
+    """FreeRADIUS 3.2 hands both ``%{pairs:}`` and rlm_python3 a value as a C
+    string (vp_prints_value, then PyUnicode_FromString): it ends at its first NUL.
+    Non-UTF-8 bytes after a NUL are so never decoded: the request is decided on
+    what comes before (a valid card logs in) and nothing is logged."""
+    venue = venues["a"]
+    card = make_voucher("a", time="1h")
+    for i, (kind, value) in enumerate(
+        [(30, b"cafe\x00\xff\xfe"), (32, b"id\x00\x80\x80"), (30, b"cafe\x00ok")]
+    ):
+        attrs = [
+            (wire.USER_NAME, card.code.encode() + (b"\x00\xc0\xaf" if i else b"")),
+            (wire.CALLING_STATION_ID, b"02:00:00:00:51:03"),  # not locked out
+            (kind, value),
+        ]
+        reply = send_access(settings, venue, attrs, 60 + i, card.pin.encode())
+        assert wire.reply_code(reply) == wire.ACCESS_ACCEPT, kind
+    # A value that is not UTF-8 before any NUL is still caught.
+    attrs = [(wire.USER_NAME, card.code.encode()), (30, b"cafe\xff\x00")]
+    reply = send_access(settings, venue, attrs, 70, card.pin.encode())
+    assert wire.reply_code(reply) == wire.ACCESS_REJECT
+    assert all("not UTF-8" in ln for ln in _lines(radius_log)), radius_log.text()

@@ -14,7 +14,13 @@ import requests
 
 from hotspot.db import transaction
 from hotspot.models import Router
-from hotspot.routers.script import LOGIN_FIELDS, login_html, quote
+from hotspot.routers.script import (
+    LOGIN_FIELDS,
+    login_html,
+    onboarding_for,
+    quote,
+    render,
+)
 from tests import factories
 from tests.cli.conftest import PORTAL
 
@@ -61,6 +67,55 @@ def test_the_script_connects_the_router(cli, settings, session_factory):
         assert f'password="{stored.api_password}"' in user
     again = cli("router", "script", "--nas-id", nas_id).stdout
     assert f'password="{stored.api_password}"' in again
+
+
+WILDCARD = "0.0.0.0"  # noqa: S104 (a collector's bind address, not ours)
+
+
+def test_the_script_feeds_the_flow_log(settings, session_factory):
+    """Traffic-Flow (IPFIX) of the hotspot interface to the collector and the DNS
+    log to the receiver, at their public addresses when those are set."""
+    with transaction(session_factory) as s:
+        router = factories.router(s, factories.owner(s))
+        public = settings.with_(
+            flow_host=WILDCARD,
+            flow_port=9995,
+            flow_address="198.51.100.7",
+            dnslog_host="10.0.0.2",
+            dnslog_port=5515,
+            dnslog_address="198.51.100.8",
+        )
+        lines = render(onboarding_for(router, public, "203.0.113.5")).splitlines()
+        bound = settings.with_(flow_host=WILDCARD, dnslog_host="192.0.2.9")
+        local = render(onboarding_for(router, bound, "203.0.113.5")).splitlines()
+    [flow] = [ln for ln in lines if ln.startswith("/ip traffic-flow set ")]
+    assert "enabled=yes" in flow and "active-flow-timeout=60s" in flow
+    assert "interfaces=[/ip hotspot get [find disabled=no] interface]" in flow
+    assert (
+        "/ip traffic-flow target add dst-address=198.51.100.7 port=9995 "
+        "version=ipfix" in lines
+    )
+    assert (
+        "/system logging action add name=hotspotdns target=remote "
+        "remote=198.51.100.8 remote-port=5515" in lines
+    )
+    assert "/system logging add topics=dns action=hotspotdns" in lines
+    # A second run replaces what the first added (names are unique on RouterOS).
+    removals = [ln for ln in lines if " remove [find " in ln]
+    assert lines.index(removals[-1]) < lines.index(
+        "/system logging action add name=hotspotdns target=remote "
+        "remote=198.51.100.8 remote-port=5515"
+    )
+    # Without a public address: a wildcard bind sends to the RADIUS address, a
+    # concrete one to itself; the ports are the listening ones.
+    assert (
+        "/ip traffic-flow target add dst-address=203.0.113.5 port=2055 "
+        "version=ipfix" in local
+    )
+    assert (
+        "/system logging action add name=hotspotdns target=remote "
+        "remote=192.0.2.9 remote-port=5514" in local
+    )
 
 
 def test_quoting_for_the_router_terminal():

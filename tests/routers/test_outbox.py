@@ -15,7 +15,7 @@ from hotspot.models import RadiusSession
 from hotspot.routers import outbox
 from tests import factories
 
-from .conftest import actions_of, wait_stored
+from .conftest import actions_of, wait_stopped, wait_stored
 
 
 def _online(session_factory, settings, venue, count=1):
@@ -105,3 +105,48 @@ def test_a_claimed_action_is_not_sent_twice(sim_venue, settings, session_factory
         assert outbox.claim_due(s, now, 10, ours) == []
         # A sender that died: after the lease, another takes it.
         assert len(outbox.claim_due(s, now + outbox.LEASE, 10, ours)) == 1
+
+
+def test_actions_for_sessions_closed_since_are_not_sent(
+    sim_venue, settings, session_factory, scheduler_factory
+):
+    """A Disconnect and a speed change queued for sessions whose Stop arrived
+    before the sender ran: nothing reaches the router; both end as gone. An
+    action for a session still open is sent as before."""
+    venue = sim_venue()
+    cut, slowed, kept = _online(session_factory, settings, venue, 3)
+    now = utcnow()
+    with transaction(session_factory) as s:
+        rows = {
+            rs.acct_session_id: rs
+            for rs in s.scalars(
+                select(RadiusSession).where(RadiusSession.router_id == venue.router.id)
+            )
+        }
+        outbox.queue_action(s, rows[cut.session_id], "owner", now)
+        outbox.queue_action(
+            s, rows[slowed.session_id], "rate_change", now, rate_limit="256k/1M"
+        )
+        outbox.queue_action(s, rows[kept.session_id], "owner", now)
+    for online in (cut, slowed):  # the guests left; the router said so
+        venue.nas.radius.accounting_stop(
+            username=online.username,
+            session_id=online.session_id,
+            mac=online.mac,
+            ip=online.ip,
+        )
+        wait_stopped(session_factory, venue.router, online.session_id)
+
+    report = outbox.send_due(scheduler_factory, now, router_ids=[venue.router.id])
+    assert report.as_dict() == {"claimed": 1, "closed": 2, "ack": 1}
+    received = {r.attributes["Acct-Session-Id"][0] for r in venue.sim.coa.received}
+    assert received == {kept.session_id}
+    by_session = {
+        a.acct_session_id: a for a in actions_of(session_factory, venue.router)
+    }
+    for online in (cut, slowed):
+        action = by_session[online.session_id]
+        assert (action.state, action.result, action.attempts) == ("done", "gone", 0)
+        assert action.last_error == outbox.CLOSED_BEFORE_SENDING
+    assert venue.nas.get_session(cut.session_id) is not None  # never asked
+    assert venue.nas.get_session(slowed.session_id).rate_limit != "256k/1M"

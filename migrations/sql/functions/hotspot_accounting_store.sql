@@ -23,17 +23,24 @@ DECLARE
                       THEN p_framed_ip::inet END;
     v_voucher int;
     v_old radius_sessions%ROWTYPE;
+    v_reset timestamptz;
 BEGIN
     IF p_status IN ('Accounting-On', 'Accounting-Off') THEN
         -- The router started or is going down: none of its sessions from before are
         -- online any more (they count for no device limit). Closed at their last
         -- update, as the stale-session job does; one that started after this event
-        -- (read first from another spool shard) stays open.
+        -- (read first from another spool shard) stays open. The event is kept, so
+        -- a record from before it read later (another shard) is closed on arrival.
         UPDATE radius_sessions s
            SET stopped_at = s.updated_at, terminate_cause = 'NAS-Reboot'
          WHERE s.router_id = CASE WHEN p_router ~ '^[0-9]{1,9}$'
                                   THEN p_router::int END
            AND s.stopped_at IS NULL AND s.started_at <= v_event;
+        INSERT INTO router_accounting_resets AS r (router_id, reset_at)
+        SELECT id, v_event FROM routers
+         WHERE id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END
+        ON CONFLICT (router_id)
+        DO UPDATE SET reset_at = greatest(r.reset_at, excluded.reset_at);
         RETURN 'ok';
     END IF;
     IF p_status NOT IN ('Start', 'Interim-Update', 'Stop') OR v_sid = '' THEN
@@ -45,6 +52,8 @@ BEGIN
         RAISE WARNING 'accounting for unknown router %', p_router;
         RETURN 'ok';  -- the router was removed since: nothing to charge
     END IF;
+    SELECT r.reset_at INTO v_reset FROM router_accounting_resets r
+     WHERE r.router_id = v_router;
     SELECT v.id INTO v_voucher
       FROM vouchers v JOIN routers r ON r.owner_id = v.owner_id
      WHERE v.code = v_user AND r.id = v_router;
@@ -67,11 +76,17 @@ BEGIN
         updated_at = greatest(updated_at, v_event),
         mac = coalesce(mac, v_mac),
         framed_ip = coalesce(framed_ip, v_ip),
+        -- A Start or Interim sent before the router's last restart: the session
+        -- is gone from the router; closed at its last update, as the restart did.
         stopped_at = CASE WHEN p_status = 'Stop' THEN coalesce(stopped_at, v_event)
+                          WHEN v_event < v_reset
+                          THEN coalesce(stopped_at, greatest(updated_at, v_event))
                           ELSE stopped_at END,
         terminate_cause = CASE WHEN p_status = 'Stop'
                                THEN coalesce(terminate_cause,
                                              nullif(left(p_cause, 32), ''))
+                               WHEN v_event < v_reset
+                               THEN coalesce(terminate_cause, 'NAS-Reboot')
                                ELSE terminate_cause END
      WHERE id = v_old.id;
 
