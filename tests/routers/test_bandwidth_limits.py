@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from hotspot.db import transaction
-from hotspot.models import AuditEntry, Router, SpeedOverride
+from hotspot.models import AuditEntry, Router, SpeedOverride, Tariff
 from hotspot.phones import mask
 from hotspot.routers.queues import PARENT
 from tests import factories
@@ -163,3 +163,25 @@ def test_router_total_limit_reaches_the_routers_queue(
     assert queues[PARENT]["target"] == "10.5.50.0/24"
     page = web.get("/cabinet/bandwidth").text
     assert 'value="20M/40M"' in page
+
+
+def test_default_speed_is_the_guest_tariffs(csrf_app, session_factory):  # noqa: F811
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+    web = csrf_app.test_client()
+    log_in(web, make_account(session_factory, "manager", owner).email)
+    page = web.get("/cabinet/bandwidth").text
+    assert "No guest tariff yet" in page and 'id="default-speed"' not in page
+    token = _token(page)
+    assert (
+        web.post("/cabinet/bandwidth/default", data={"csrf_token": token}).status_code
+        == 404
+    )
+    with transaction(session_factory) as s:
+        mine = s.merge(owner)
+        mine.guest_tariff_id = factories.tariff(s, mine, time="30m").id
+    form = {"csrf_token": token, "rate": "3M/6M"}
+    assert web.post("/cabinet/bandwidth/default", data=form).status_code == 302
+    with transaction(session_factory) as s:
+        assert s.get(Tariff, s.merge(owner).guest_tariff_id).rate_limit == "3M/6M"
+    assert 'value="3M/6M"' in web.get("/cabinet/bandwidth").text
