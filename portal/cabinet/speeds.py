@@ -13,7 +13,6 @@ from flask_babel import gettext
 from hotspot.errors import DomainError, NotFound
 from hotspot.models import Router, Tariff
 from hotspot.routers.control import set_router_control
-from hotspot.services.accounts import may
 from hotspot.services.sessions import change_speed
 from hotspot.services.speeds import (
     default_rate,
@@ -29,14 +28,14 @@ from .routes import bp, error_text
 
 
 def limits_context() -> dict[str, Any]:
-    """What the bandwidth page shows of the limits (its forms: for who may)."""
+    """What the bandwidth page shows of the limits (whoever sees the page, an
+    owner or a manager, may change them)."""
     tariff = (
         db.session.get(Tariff, g.owner.guest_tariff_id)
         if g.owner.guest_tariff_id
         else None
     )
     return {
-        "may_limit": may(g.account, "sessions"),
         "guest_tariff": tariff,
         "default_rate": default_rate(db.session, g.owner),
         "overrides": list_overrides(db.session, g.owner),
