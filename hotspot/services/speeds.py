@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound
-from ..models import Owner, RadiusSession, SpeedOverride, Tariff, Voucher
+from ..models import (
+    Identification,
+    Owner,
+    RadiusSession,
+    Router,
+    SpeedOverride,
+    Tariff,
+    Voucher,
+)
 from ..phones import mask, normalise_phone
 from ..routers.outbox import queue_for_sessions
 from ..units import UnitError, parse_rate_limit
@@ -119,6 +127,40 @@ def list_overrides(session: Session, owner: Owner) -> list[OverrideRow]:
         OverrideRow(o.id, code or mask(str(o.phone)), code is not None, o.rate_limit)
         for o, code in rows
     ]
+
+
+def set_default_rate(
+    session: Session, owner: Owner, rate: str, now: dt.datetime
+) -> tuple[Tariff, int]:
+    """A new speed for the guest tariff: its cards follow (change_speed), later
+    phone logins get it, and so do the phones online now without an override of
+    their own (a CoA each). Returns the tariff and how many sessions were queued."""
+    from .sessions import change_speed
+
+    tariff = (
+        session.get(Tariff, owner.guest_tariff_id) if owner.guest_tariff_id else None
+    )
+    if tariff is None:
+        raise NotFound("no guest tariff: choose one in the settings first")
+    queued = change_speed(session, owner, rate, now, tariff_name=tariff.name)
+    overridden = select(SpeedOverride.phone).where(
+        SpeedOverride.owner_id == owner.id, SpeedOverride.phone.is_not(None)
+    )
+    phones = session.scalars(
+        select(RadiusSession)
+        .join(Router, Router.id == RadiusSession.router_id)
+        .join(Identification, Identification.login == RadiusSession.username)
+        .where(
+            Router.owner_id == owner.id,
+            RadiusSession.stopped_at.is_(None),
+            RadiusSession.voucher_id.is_(None),
+            Identification.subject.not_in(overridden),
+        )
+    ).all()
+    queued += queue_for_sessions(
+        session, list(phones), "rate_change", now, rate_limit=tariff.rate_limit
+    )
+    return tariff, queued
 
 
 def default_rate(session: Session, owner: Owner) -> str | None:

@@ -13,11 +13,11 @@ from flask_babel import gettext
 from hotspot.errors import DomainError, NotFound
 from hotspot.models import Router, Tariff
 from hotspot.routers.control import set_router_control
-from hotspot.services.sessions import change_speed
 from hotspot.services.speeds import (
     default_rate,
     list_overrides,
     remove_override,
+    set_default_rate,
     set_override,
 )
 
@@ -83,20 +83,16 @@ def router_limit(router_id: int) -> Any:
 def default_speed() -> Any:
     """The guest tariff's speed: phone logins and Free access get it."""
     _checked()
-    tariff = (
-        db.session.get(Tariff, g.owner.guest_tariff_id)
-        if g.owner.guest_tariff_id
-        else None
-    )
-    if tariff is None:
+    if g.owner.guest_tariff_id is None:
         abort(404)
     rate = request.form.get("rate", "").strip()
     try:
-        change_speed(db.session, g.owner, rate, now(), tariff_name=tariff.name)
+        tariff, queued = set_default_rate(db.session, g.owner, rate, now())
     except DomainError as exc:
         return _failed(exc)
-    audit("speed.default", {"tariff": tariff.name, "rate": tariff.rate_limit})
-    flash(gettext("Saved."))
+    detail = {"tariff": tariff.name, "rate": tariff.rate_limit, "online": queued}
+    audit("speed.default", detail)
+    flash(gettext("Saved: %(count)d sessions online get it now.", count=queued))
     return _back()
 
 

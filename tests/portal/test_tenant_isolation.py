@@ -125,6 +125,7 @@ def test_every_url_as_owner_a_against_owner_b(app, session_factory, tenants):  #
         assert s.get(SpeedOverride, b.ids["override_id"]).rate_limit == "1M/2M"
         banner = s.get(AdBanner, b.ids["banner_id"])
         assert banner is not None and banner.enabled and banner.weight == 1
+        assert banner.router_ids == [] and banner.starts_at is None
         # Nothing was queued to cut B's guest off.
         assert not s.scalars(
             select(RouterAction).where(

@@ -9,10 +9,12 @@ import re
 
 from sqlalchemy import select
 
+from hotspot.clock import utcnow
 from hotspot.db import transaction
 from hotspot.models import AuditEntry, Router, SpeedOverride, Tariff
 from hotspot.phones import mask
 from hotspot.routers.queues import PARENT
+from hotspot.services.speeds import set_override
 from tests import factories
 from tests.portal.cabinet_helpers import log_in, make_account
 from tests.portal.test_cabinet import csrf_app  # noqa: F401 (CSRF checks on)
@@ -27,9 +29,9 @@ def _token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def _phone_login(venue, settings, session_factory, mac):
+def _phone_login(venue, settings, session_factory, mac, phone=PHONE):
     login, password = _identify(
-        session_factory, settings, venue, PHONE, hours_left=5, mac=mac
+        session_factory, settings, venue, phone, hours_left=5, mac=mac
     )
     result = venue.nas.login(venue.nas.device(mac), login, password)
     assert result.ok, result.error
@@ -185,3 +187,36 @@ def test_default_speed_is_the_guest_tariffs(csrf_app, session_factory):  # noqa:
     with transaction(session_factory) as s:
         assert s.get(Tariff, s.merge(owner).guest_tariff_id).rate_limit == "3M/6M"
     assert 'value="3M/6M"' in web.get("/cabinet/bandwidth").text
+
+
+def test_default_speed_reaches_phones_online_without_an_override(
+    csrf_app,  # noqa: F811
+    sim_venue,
+    settings,
+    session_factory,
+    scheduler_factory,
+):
+    venue = sim_venue()
+    with transaction(session_factory) as s:
+        owner = s.merge(venue.owner)
+        owner.guest_tariff_id = factories.tariff(s, owner, time="1h", rate="2M/2M").id
+    plain = _phone_login(venue, settings, session_factory, "02:78:00:00:00:01")
+    assert plain.rate_limit == "2M/2M"  # the guest tariff's
+    with transaction(session_factory) as s:
+        set_override(s, s.merge(venue.owner), "998901237702", "5M/5M", utcnow())
+    kept = _phone_login(
+        venue, settings, session_factory, "02:78:00:00:00:02", "998901237702"
+    )
+    assert kept.rate_limit == "5M/5M"
+    web = csrf_app.test_client()
+    log_in(web, make_account(session_factory, "owner", venue.owner).email)
+    token = _token(web.get("/cabinet/bandwidth").text)
+    form = {"csrf_token": token, "rate": "3M/6M"}
+    answer = web.post("/cabinet/bandwidth/default", data=form, follow_redirects=True)
+    assert "Saved: 1 sessions online get it now." in answer.text
+    run_named_job("send-router-actions", scheduler_factory)
+    assert [
+        (r.attributes["Acct-Session-Id"], r.attributes["Mikrotik-Rate-Limit"])
+        for r in venue.sim.coa.received
+    ] == [([plain.session_id], ["3M/6M"])]
+    assert venue.nas.get_session(kept.session_id).rate_limit == "5M/5M"
