@@ -15,6 +15,7 @@ from .identification import (
 )
 from .retention import PurgeLog
 from .sms import SmsMessage, SmsPrice, SmsStatus
+from .speeds import SpeedOverride
 from .stats import GuestDay, GuestDayCount, SessionRollup
 from .tariffs import GuestMode, Tariff, TariffKind, ValidityFrom
 from .tenancy import ApiToken, Owner, Router
@@ -32,6 +33,7 @@ __all__ = [
     "LoginAttempt",
     "Role",
     "SessionRollup",
+    "SpeedOverride",
     "ActionKind",
     "ActionState",
     "RouterAction",

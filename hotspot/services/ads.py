@@ -118,18 +118,8 @@ def add_banner(
         raise InvalidInput("link: an http:// or https:// address")
     if not 1 <= weight <= 1000:
         raise InvalidInput("weight: 1 to 1000")
-    if starts_at and ends_at and ends_at <= starts_at:
-        raise InvalidInput("the end date must be after the start date")
-    router_ids = []
-    for nas_id in routers:
-        router = session.scalar(
-            select(Router).where(
-                Router.owner_id == owner.id, Router.nas_identifier == nas_id
-            )
-        )
-        if router is None:
-            raise NotFound(f"no router {nas_id!r} for {owner.name}")
-        router_ids.append(router.id)
+    _check_dates(starts_at, ends_at)
+    router_ids = _router_ids(session, owner, routers)
     image, content_type, width, height = check_image(data)
     banner = AdBanner(
         owner_id=owner.id,
@@ -148,6 +138,26 @@ def add_banner(
     session.add(banner)
     session.flush()
     return banner
+
+
+def _check_dates(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> None:
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise InvalidInput("the end date must be after the start date")
+
+
+def _router_ids(session: Session, owner: Owner, routers: Iterable[str]) -> list[int]:
+    """The ids of the owner's routers by NAS identifier (another's is unknown)."""
+    router_ids = []
+    for nas_id in routers:
+        router = session.scalar(
+            select(Router).where(
+                Router.owner_id == owner.id, Router.nas_identifier == nas_id
+            )
+        )
+        if router is None:
+            raise NotFound(f"no router {nas_id!r} for {owner.name}")
+        router_ids.append(router.id)
+    return router_ids
 
 
 def banner_dict(b: AdBanner) -> dict[str, object]:
@@ -186,9 +196,18 @@ def update_banner(
     *,
     weight: int | None = None,
     enabled: bool | None = None,
+    schedule: tuple[dt.datetime | None, dt.datetime | None] | None = None,
+    routers: Iterable[str] | None = None,
 ) -> AdBanner:
-    """Change a banner's weight, or switch it on or off."""
+    """Change a banner's weight, switch it on or off, set the dates it runs
+    (``schedule``: start and end, None for open) or the routers it runs on (NAS
+    identifiers; none: every router)."""
     banner = get_banner(session, owner, banner_id)
+    if schedule is not None:
+        _check_dates(*schedule)
+        banner.starts_at, banner.ends_at = schedule
+    if routers is not None:
+        banner.router_ids = _router_ids(session, owner, routers)
     if weight is not None:
         if not 1 <= weight <= 1000:
             raise InvalidInput("weight: 1 to 1000")
@@ -347,16 +366,21 @@ def ad_wait(
 
 
 _STATS = """
-SELECT e.banner_id, b.name,
-       (e.at AT TIME ZONE :tz)::date AS day,
+SELECT e.banner_id, b.name, {key} AS key,
        count(*) FILTER (WHERE e.kind = 'view') AS views,
        count(DISTINCT e.device) FILTER (WHERE e.kind = 'view') AS devices,
        count(*) FILTER (WHERE e.kind = 'click') AS clicks
   FROM ad_events e JOIN ad_banners b ON b.id = e.banner_id
+  LEFT JOIN routers r ON r.id = e.router_id
  WHERE b.owner_id = :owner AND e.at >= :since AND e.at < :until
  GROUP BY 1, 2, 3
  ORDER BY 3, 1
 """
+#: What ``ad_stats`` groups by, besides the banner.
+_STATS_KEYS = {
+    "day": "(e.at AT TIME ZONE :tz)::date",
+    "router": "coalesce(r.nas_identifier, '')",
+}
 
 
 def ad_stats(
@@ -365,18 +389,20 @@ def ad_stats(
     since: dt.datetime,
     until: dt.datetime,
     timezone: str = "Asia/Tashkent",
+    by: str = "day",
 ) -> list[dict[str, object]]:
-    """Per banner and day (in the venue's time zone): views, unique devices,
-    clicks and click-through rate (clicks / views)."""
+    """Per banner and day (in the venue's time zone), or per banner and router
+    (``by="router"``: its NAS identifier, "" for a router since removed): views,
+    unique devices, clicks and click-through rate (clicks / views)."""
     rows = session.execute(
-        text(_STATS),
+        text(_STATS.format(key=_STATS_KEYS[by])),
         {"owner": owner.id, "since": since, "until": until, "tz": timezone},
     )
     return [
         {
             "banner": r.banner_id,
             "name": r.name,
-            "day": r.day.isoformat(),
+            by: r.key.isoformat() if by == "day" else r.key,
             "views": r.views,
             "devices": r.devices,
             "clicks": r.clicks,

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
+from sqlalchemy import select
 
 from hotspot.errors import DomainError, NotFound
+from hotspot.models import AdBanner, Router
 from hotspot.services.ads import (
     MAX_UPLOAD,
+    ad_stats,
     add_banner,
     banner_totals,
     delete_banner,
@@ -21,27 +25,75 @@ from hotspot.services.ads import (
     list_banners,
     update_banner,
 )
-from hotspot.venues import OwnerPolicy, update_settings
+from hotspot.venues import OwnerPolicy, owner_timezone, update_settings
 
 from ..extensions import db
 from ..staff import audit, now, staff_required
-from .forms import ActionForm, AdDelayForm, AdForm, AdWeightForm
+from .forms import ActionForm, AdDelayForm, AdForm, AdScheduleForm, AdWeightForm
 from .routes import bp, error_text
 
 #: The statistics on the page: the last 30 days.
 STATS_DAYS = 30
 
 
+def _routers() -> list[Router]:
+    query = select(Router).where(Router.owner_id == g.owner.id)
+    return list(db.session.scalars(query.order_by(Router.nas_identifier)))
+
+
+def _with_routers(form: AdScheduleForm, routers: list[Router]) -> AdScheduleForm:
+    form.routers.choices = [
+        (r.nas_identifier, r.title or r.nas_identifier) for r in routers
+    ]
+    return form
+
+
+def _schedule(form: AdScheduleForm) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The form's days as times in the venue's zone: from the first day's start
+    to the end of the last one."""
+    tz = ZoneInfo(owner_timezone(g.owner))
+    starts, ends = form.starts.data, form.ends.data
+    return (
+        dt.datetime.combine(starts, dt.time(), tz) if starts else None,
+        dt.datetime.combine(ends + dt.timedelta(days=1), dt.time(), tz)
+        if ends
+        else None,
+    )
+
+
+def _schedule_form(banner: AdBanner, routers: list[Router]) -> AdScheduleForm:
+    """A banner's own schedule form, filled with its dates and routers."""
+    tz = ZoneInfo(owner_timezone(g.owner))
+    last = (
+        banner.ends_at.astimezone(tz) - dt.timedelta(days=1) if banner.ends_at else None
+    )
+    names = {r.id: r.nas_identifier for r in routers}
+    form = AdScheduleForm(
+        prefix=f"ad{banner.id}",
+        formdata=None,
+        starts=banner.starts_at.astimezone(tz).date() if banner.starts_at else None,
+        ends=last.date() if last else None,
+        routers=[names[i] for i in banner.router_ids or [] if i in names],
+    )
+    return _with_routers(form, routers)
+
+
 def _page(form: AdForm, status: int = 200) -> Any:
     since = now() - dt.timedelta(days=STATS_DAYS)
     delay = AdDelayForm(ad_delay=OwnerPolicy.of(g.owner).ad_delay)
+    routers = _routers()
+    banners = list_banners(db.session, g.owner)
+    tz = owner_timezone(g.owner)
     page = render_template(
         "cabinet/ads.html",
-        form=form,
+        form=_with_routers(form, routers),
         delay_form=delay,
         weight_form=AdWeightForm,
-        banners=list_banners(db.session, g.owner),
+        banners=banners,
+        schedules={b.id: _schedule_form(b, routers) for b in banners},
         totals=banner_totals(db.session, g.owner, since),
+        per_day=ad_stats(db.session, g.owner, since, now(), tz),
+        per_router=ad_stats(db.session, g.owner, since, now(), tz, by="router"),
         days=STATS_DAYS,
     )
     return page, status
@@ -50,7 +102,7 @@ def _page(form: AdForm, status: int = 200) -> Any:
 @bp.route("/ads", methods=["GET", "POST"])
 @staff_required("ads")
 def ads() -> Any:
-    form = AdForm()
+    form = _with_routers(AdForm(), _routers())
     if request.method == "GET":
         return _page(form)
     if (request.content_length or 0) > MAX_UPLOAD + 65536:
@@ -66,6 +118,9 @@ def ads() -> Any:
             form.image.data.stream.read(MAX_UPLOAD + 1),
             form.link.data.strip(),
             weight=form.weight.data,
+            starts_at=_schedule(form)[0],
+            ends_at=_schedule(form)[1],
+            routers=form.routers.data or (),
         )
     except DomainError as exc:
         # Nothing is kept of the refused upload; the form keeps what was typed.
@@ -104,6 +159,34 @@ def ad_weight(banner_id: int) -> Any:
         return redirect(url_for(".ads"))
     update_banner(db.session, g.owner, banner.id, weight=form.weight.data)
     audit("ad.weight", {"banner": banner.id, "weight": form.weight.data})
+    return redirect(url_for(".ads"))
+
+
+@bp.post("/ads/<int:banner_id>/schedule")
+@staff_required("ads")
+def ad_schedule(banner_id: int) -> Any:
+    """The dates a banner runs and its routers."""
+    banner = _mine(banner_id)
+    form = _with_routers(AdScheduleForm(prefix=f"ad{banner.id}"), _routers())
+    if not form.validate_on_submit():
+        flash(gettext("Dates: from and until as days; routers: yours."), "error")
+        return redirect(url_for(".ads"))
+    try:
+        update_banner(
+            db.session,
+            g.owner,
+            banner.id,
+            schedule=_schedule(form),
+            routers=form.routers.data or (),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(error_text(exc), "error")
+        return redirect(url_for(".ads"))
+    detail = {"banner": banner.id, "starts": str(form.starts.data or "")}
+    detail |= {"ends": str(form.ends.data or ""), "routers": form.routers.data}
+    audit("ad.schedule", detail)
+    flash(gettext("Saved."))
     return redirect(url_for(".ads"))
 
 

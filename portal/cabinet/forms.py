@@ -4,9 +4,11 @@ from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    DateField,
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -103,7 +105,18 @@ class StaffForm(FlaskForm):
     )
 
 
-class AdForm(FlaskForm):
+class AdScheduleForm(FlaskForm):
+    """When a banner runs (days in the venue's time zone, both included) and on
+    which routers (none chosen: all); the routers' choices are set by the view."""
+
+    starts = DateField(lazy_gettext("From"), validators=[Optional()])
+    ends = DateField(lazy_gettext("Until"), validators=[Optional()])
+    routers = SelectMultipleField(
+        lazy_gettext("Routers (none chosen: all)"), choices=[], validate_choice=True
+    )
+
+
+class AdForm(AdScheduleForm):
     """A banner's upload (the image is checked by content in the core)."""
 
     name = StringField(

@@ -391,7 +391,10 @@ def usage_rows(items: list[stats.Usage]) -> list[list[Any]]:
 @staff_required("dashboard")
 def bandwidth() -> Any:
     """Traffic per router and the top users for a period, in the owner's time
-    zone; ``?format=csv&list=routers|users`` exports either table."""
+    zone; ``?format=csv&list=routers|users`` exports either table. Below them,
+    the limits (portal.cabinet.speeds)."""
+    from .speeds import limits_context
+
     tz = owner_timezone(g.owner)
     unit, anchor, router, period = period_args(g.owner.id, tz)
     per_router = stats.router_usage(db.session, g.owner.id, period, tz)
@@ -417,6 +420,7 @@ def bandwidth() -> Any:
         per_router=per_router,
         users=users,
         user_rows=usage_rows(users),
+        **limits_context(),
     )
 
 
@@ -952,4 +956,5 @@ from . import documents as _documents  # noqa: E402, F401
 from . import look as _look  # noqa: E402, F401
 from . import onboarding as _onboarding  # noqa: E402, F401
 from . import sms_cost as _sms_cost  # noqa: E402, F401
+from . import speeds as _speeds  # noqa: E402, F401
 from . import team as _team  # noqa: E402, F401

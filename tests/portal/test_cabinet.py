@@ -29,6 +29,7 @@ from hotspot.phones import mask
 from hotspot.services.accounts import add_account
 from hotspot.services.ads import add_banner
 from hotspot.services.identification import blacklist_phone
+from hotspot.services.speeds import set_override
 from hotspot.services.stats import refresh_rollups
 from hotspot.services.vouchers import generate_vouchers
 from portal import create_app
@@ -91,6 +92,7 @@ def _tenant(s, settings, phone: str) -> Tenant:
     )
     s.add(registration)
     banner = add_banner(s, owner, f"ad-{phone[-4:]}", _png(), "https://shop.example/")
+    override, _ = set_override(s, owner, phone, "1M/2M", utcnow())
     s.flush()
     manager = add_account(
         s, f"manager-{uuid.uuid4().hex[:8]}@example.com", "manager", PASSWORD, owner
@@ -113,6 +115,7 @@ def _tenant(s, settings, phone: str) -> Tenant:
         "account_id": manager.id,
         "banner_id": banner.id,
         "banner_name": banner.name,
+        "override_id": override.id,
     }
     return Tenant(owner, ids)
 

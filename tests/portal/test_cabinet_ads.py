@@ -4,7 +4,9 @@ refused upload says why and loses nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -144,3 +146,91 @@ def test_a_cashier_has_no_ads_page(csrf_app, session_factory):
     client = csrf_app.test_client()
     log_in(client, make_account(session_factory, "cashier", owner).email)
     assert client.get("/cabinet/ads").status_code == 403
+
+
+def _table(page: str, table_id: str) -> list[list[str]]:
+    body = page[page.index(f'id="{table_id}"') :].split("</table>")[0]
+    rows = body.split("<tbody>")[1].split("</tr>")[:-1]
+    return [[c.split("</td>")[0] for c in r.split("<td")[1:]] for r in rows]
+
+
+def _cell(text: str) -> str:
+    return text.split(">", 1)[1]
+
+
+def test_schedule_and_routers_at_upload_and_later(owner_client, session_factory):
+    client, owner, router = owner_client
+    with transaction(session_factory) as s:
+        other = factories.router(s, s.merge(owner))
+        stranger = factories.router(s, factories.owner(s))
+    r = _upload(
+        client,
+        png(),
+        starts="2026-12-10",
+        ends="2026-12-20",
+        routers=router.nas_identifier,
+    )
+    assert r.status_code == 302
+    (banner,) = _banners(session_factory, owner)
+    assert banner.router_ids == [router.id]
+    # Days in the venue's zone (Tashkent, UTC+5), the last one included.
+    assert banner.starts_at.isoformat() == "2026-12-09T19:00:00+00:00"
+    assert banner.ends_at.isoformat() == "2026-12-20T19:00:00+00:00"
+    page = client.get("/cabinet/ads").text
+    assert f'name="ad{banner.id}-starts" type="date" value="2026-12-10"' in page
+    assert f'name="ad{banner.id}-ends" type="date" value="2026-12-20"' in page
+    url = f"/cabinet/ads/{banner.id}/schedule"
+    token = csrf(client, "/cabinet/ads")
+    prefix = f"ad{banner.id}-"
+    form = {f"{prefix}csrf_token": token, f"{prefix}starts": "2026-12-15"}
+    assert client.post(url, data={f"{prefix}starts": "2026-12-15"}).status_code == 400
+    assert _banners(session_factory, owner)[0].router_ids == [router.id]  # no token
+    form[f"{prefix}routers"] = [router.nas_identifier, other.nas_identifier]
+    client.post(url, data=form)
+    (banner,) = _banners(session_factory, owner)
+    assert (banner.starts_at.isoformat(), banner.ends_at) == (
+        "2026-12-14T19:00:00+00:00",
+        None,
+    )
+    assert sorted(banner.router_ids) == sorted([router.id, other.id])
+    # Another owner's router, an end before the start: refused, nothing changes.
+    for bad in (
+        {f"{prefix}routers": stranger.nas_identifier},
+        {f"{prefix}starts": "2026-12-15", f"{prefix}ends": "2026-12-01"},
+    ):
+        answer = client.post(url, data={f"{prefix}csrf_token": token, **bad})
+        assert 'class="flash-error"' in client.get(answer.headers["Location"]).text
+    assert sorted(_banners(session_factory, owner)[0].router_ids) == sorted(
+        [router.id, other.id]
+    )
+
+
+def test_statistics_by_day_and_by_router(owner_client, session_factory):
+    client, owner, router = owner_client
+    with transaction(session_factory) as s:
+        other = factories.router(s, s.merge(owner))
+    _upload(client, png())
+    (banner,) = _banners(session_factory, owner)
+    now = utcnow()
+    with transaction(session_factory) as s:
+        for n in range(3):
+            record(s, banner.id, router, f"{n:032d}", "view", now)
+        record(s, banner.id, router, "0" * 32, "click", now)
+        record(s, banner.id, other, "9" * 32, "view", now)
+        yesterday = now - dt.timedelta(days=1)
+        record(s, banner.id, other, "9" * 32, "view", yesterday)
+        record(s, banner.id, other, "9" * 32, "click", yesterday)
+    page = client.get("/cabinet/ads").text
+    tz = ZoneInfo("Asia/Tashkent")
+    by_day = [[_cell(c) for c in row] for row in _table(page, "ads-by-day")]
+    assert by_day == [
+        [str(yesterday.astimezone(tz).date()), "Summer sale", "1", "1", "1", "100.0%"],
+        [str(now.astimezone(tz).date()), "Summer sale", "4", "4", "1", "25.0%"],
+    ]
+    by_router = [[_cell(c) for c in row] for row in _table(page, "ads-by-router")]
+    assert sorted(by_router) == sorted(
+        [
+            [router.nas_identifier, "Summer sale", "3", "3", "1", "33.3%"],
+            [other.nas_identifier, "Summer sale", "2", "1", "1", "50.0%"],
+        ]
+    )

@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from hotspot.clock import utcnow
 from hotspot.db import transaction
-from hotspot.models import PhoneBlacklist, Router, RouterAction, Tariff, Voucher
+from hotspot.models import (
+    PhoneBlacklist,
+    Router,
+    RouterAction,
+    SpeedOverride,
+    Tariff,
+    Voucher,
+)
 from hotspot.models.ads import AdBanner
 from hotspot.services.tenancy import create_api_token
 from tests.portal.cabinet_helpers import log_in, make_account
@@ -113,9 +120,12 @@ def test_every_url_as_owner_a_against_owner_b(app, session_factory, tenants):  #
         assert s.get(Voucher, b.ids["voucher_id"]).status == "new"
         assert s.get(PhoneBlacklist, b.ids["entry_id"]) is not None
         assert not s.get(Tariff, b.ids["tariff_id"]).archived
-        assert s.get(Router, b.ids["router_id"]).enabled
+        router = s.get(Router, b.ids["router_id"])
+        assert router.enabled and router.bandwidth is None
+        assert s.get(SpeedOverride, b.ids["override_id"]).rate_limit == "1M/2M"
         banner = s.get(AdBanner, b.ids["banner_id"])
         assert banner is not None and banner.enabled and banner.weight == 1
+        assert banner.router_ids == [] and banner.starts_at is None
         # Nothing was queued to cut B's guest off.
         assert not s.scalars(
             select(RouterAction).where(

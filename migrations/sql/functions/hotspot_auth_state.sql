@@ -21,6 +21,7 @@ DECLARE
     i_part text;
     b_part text;
     i_subject text;
+    s_rate text;
 BEGIN
     SELECT * INTO r FROM routers
      WHERE id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END;
@@ -72,6 +73,9 @@ BEGIN
                      GROUP BY s.mac
                      ORDER BY 2 DESC LIMIT v.max_devices + 1) s;
         END IF;
+        -- The owner's speed for this card, ahead of its own.
+        SELECT so.rate_limit INTO s_rate FROM speed_overrides so
+         WHERE so.voucher_id = v.id;
     ELSE
         -- Not a card: a phone or document login, by the identification's own
         -- opaque login name (never the phone); the blacklist by who it is.
@@ -85,6 +89,9 @@ BEGIN
         SELECT g2.* INTO g
           FROM owners o JOIN tariffs g2 ON g2.id = o.guest_tariff_id
          WHERE o.id = r.owner_id;
+        -- The owner's speed for this phone, ahead of the guest tariff's.
+        SELECT so.rate_limit INTO s_rate FROM speed_overrides so
+         WHERE so.owner_id = r.owner_id AND so.phone = i_subject;
     END IF;
 
     -- In the order of hotspot.policy.STATE_FIELDS.
@@ -93,14 +100,16 @@ BEGIN
         f_card::text, f_mac::text, f_router::text,
         t_part,
         v.id::text, v.owner_id::text, v.status::text, v.pin_encrypted,
-        v.time_limit::text, v.data_limit::text, v.rate_limit, v.idle_timeout::text,
+        v.time_limit::text, v.data_limit::text, coalesce(s_rate, v.rate_limit),
+        v.idle_timeout::text,
         v.validity_seconds::text, extract(epoch FROM v.expires_at)::text,
         extract(epoch FROM v.sell_by)::text, extract(epoch FROM v.activated_at)::text,
         v.used_seconds::text, v.used_bytes::text, v.max_devices::text,
         v.face_value::text, v.price_per_mb::text, v.price_per_minute::text,
         o_part,
         i_part, b_part,
-        g.data_limit::text, g.time_limit::text, g.rate_limit, g.idle_timeout::text
+        g.data_limit::text, g.time_limit::text, coalesce(s_rate, g.rate_limit),
+        g.idle_timeout::text
         ], '|', '');
 END
 $$;
