@@ -1,7 +1,7 @@
 """per-user speed overrides for a phone or a card
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0026
 Create Date: 2026-12-02
 
 ``speed_overrides``: an owner's Mikrotik-Rate-Limit for one phone (at the owner's
@@ -16,7 +16,7 @@ from alembic import op
 from migrations.sqlfiles import grant_if_role, run_sql_file, run_sql_function
 
 revision = "0023"
-down_revision = "0022"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Revision 0023 goes down to 0022 (no speed overrides, hotspot_auth_state as
+"""Revision 0023 goes down to 0026 (no speed overrides, hotspot_auth_state as
 0017 had it) and up again; FreeRADIUS may read the overrides, not write them."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def test_downgrade_drops_speed_overrides_and_upgrade_returns(pg_cluster):
     url = pg_cluster.url("hotspot_migration_0023")
     config = alembic_config(url)
     command.upgrade(config, "head")
-    command.downgrade(config, "0022")
+    command.downgrade(config, "0026")
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
