@@ -528,6 +528,42 @@ def sms_totals(
     return [(str(a), str(b), int(c)) for a, b, c in session.execute(query)]
 
 
+#: What the gateways page counts: periods (name, length) and statuses.
+GATEWAY_PERIODS = (
+    ("day", dt.timedelta(days=1)),
+    ("week", dt.timedelta(days=7)),
+    ("month", dt.timedelta(days=30)),
+)
+SENT_STATUSES = ("sent", "delivered")
+FAILED_STATUSES = ("failed", "rejected")
+
+
+def gateway_counts(
+    session: Session, now: dt.datetime
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per gateway (``sms_messages.provider``) and period of GATEWAY_PERIODS: the
+    messages it took (sent or delivered) and those that failed, in one query."""
+    columns: list[Any] = [SmsMessage.provider]
+    for _, length in GATEWAY_PERIODS:
+        recent = SmsMessage.created_at >= now - length
+        for statuses in (SENT_STATUSES, FAILED_STATUSES):
+            columns.append(func.count().filter(recent, SmsMessage.status.in_(statuses)))
+    longest = max(length for _, length in GATEWAY_PERIODS)
+    rows = session.execute(
+        select(*columns)
+        .where(SmsMessage.created_at >= now - longest)
+        .where(SmsMessage.provider.is_not(None))
+        .group_by(SmsMessage.provider)
+    )
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    for provider, *numbers in rows:
+        counts[provider] = {
+            name: (int(numbers[2 * i]), int(numbers[2 * i + 1]))
+            for i, (name, _) in enumerate(GATEWAY_PERIODS)
+        }
+    return counts
+
+
 # -- installation health (the operator) --------------------------------------------
 @dataclass(frozen=True)
 class Health:
