@@ -5,11 +5,13 @@ minute, and a portal check of the same state does not count as one."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import text, update
 
 from hotspot.db import transaction
 from hotspot.models import Router
+from tests.cli.conftest import cli  # noqa: F401 - the shared fixture
 
 MAC = "AA:BB:CC:00:24:01"
 
@@ -27,7 +29,11 @@ def set_last_request(session_factory, router_id: int, when) -> None:
 
 
 def test_an_access_request_notes_the_router_once_a_minute(
-    radius, nas_a, venues, session_factory
+    radius,
+    nas_a,
+    venues,
+    session_factory,
+    cli,  # noqa: F811
 ):
     rid = venues["a"].router.id
     set_last_request(session_factory, rid, None)
@@ -41,7 +47,11 @@ def test_an_access_request_notes_the_router_once_a_minute(
     old = first - dt.timedelta(minutes=2)
     set_last_request(session_factory, rid, old)
     nas_a.authenticate("no-such-card", "123456", mac=MAC)
-    assert last_request(session_factory, rid) > old
+    newest = last_request(session_factory, rid)
+    assert newest > old
+    shown = json.loads(cli("router", "status", "--json").stdout)
+    (row,) = [r for r in shown if r["nas_id"] == venues["a"].router.nas_identifier]
+    assert row["last_request"] == newest.isoformat()
 
 
 def test_the_portal_s_check_is_no_radius_request(venues, session_factory):
