@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from sqlalchemy import text, update
 
@@ -63,3 +64,21 @@ def test_the_portal_s_check_is_no_radius_request(venues, session_factory):
             {"r": str(rid)},
         )
     assert last_request(session_factory, rid) is None
+
+
+def test_a_locked_router_row_does_not_hold_the_request_up(
+    radius, nas_a, venues, session_factory, make_voucher
+):
+    card = make_voucher("a", time="1h")
+    rid = venues["a"].router.id
+    set_last_request(session_factory, rid, None)
+    with session_factory() as holder:
+        # A cabinet change in flight: the router's row locked.
+        holder.execute(
+            text("SELECT id FROM routers WHERE id = :r FOR UPDATE"), {"r": rid}
+        )
+        started = time.monotonic()
+        result = nas_a.authenticate(card.code, card.pin, mac=MAC)
+        assert time.monotonic() - started < 2 and result.accepted
+        holder.rollback()
+    assert last_request(session_factory, rid) is None  # skipped, not waited for

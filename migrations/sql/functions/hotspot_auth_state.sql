@@ -28,10 +28,13 @@ BEGIN
         RETURN '-';  -- not a registered router
     END IF;
     -- The router's last RADIUS request, for its status page: written at most once
-    -- a minute, so nearly every request only reads it.
+    -- a minute, so nearly every request only reads it; never waiting for a lock
+    -- on the row (another request noting it, a cabinet change): then skipped.
     IF p_source = 'radius' AND (r.last_request_at IS NULL
                                 OR r.last_request_at < now() - interval '1 minute') THEN
-        UPDATE routers SET last_request_at = now() WHERE id = r.id;
+        UPDATE routers SET last_request_at = now()
+         WHERE id = (SELECT x.id FROM routers x WHERE x.id = r.id
+                        FOR UPDATE SKIP LOCKED);
     END IF;
     SELECT * INTO v FROM vouchers WHERE code = p_username;
     v_now := coalesce(to_timestamp(nullif(p_now, '')::float8), now());
