@@ -64,6 +64,9 @@ class Settings:
     default_idle_timeout: int = 600
     #: The longest an access session may last (the Uzbek 24-hour rule), seconds.
     max_session_seconds: int = 86400
+    #: The most routers an owner may add from the cabinet (the operator's CLI and
+    #: admin are not limited); 0: owners add none themselves.
+    max_routers_per_owner: int = 20
     #: SMS gateways, a JSON list of provider configs tried in order (hotspot.sms),
     #: e.g. [{"type": "eskiz", "name": "eskiz", "email": "...", "password": "..."}].
     sms_providers: str = ""

@@ -267,7 +267,7 @@ def router_trust(
 @pass_ctx
 def router_status(ctx: Context, owner_name: str | None, as_json: bool) -> None:
     """What the routers were asked to do (Disconnect, CoA): pending and failed
-    actions, the last error, the last success."""
+    actions, the last error, the last success; and their last Access-Request."""
     from hotspot.routers.outbox import router_status as outbox_status
     from hotspot.services.tenancy import get_owner, list_routers
 
@@ -280,6 +280,9 @@ def router_status(ctx: Context, owner_name: str | None, as_json: bool) -> None:
                 "nas_id": r.nas_identifier,
                 "coa_port": r.coa_port,
                 "coa_enabled": r.coa_enabled,
+                "last_request": (
+                    r.last_request_at.isoformat() if r.last_request_at else None
+                ),
                 **status[r.id],
             }
             for r in routers

@@ -48,6 +48,9 @@ class Router(CreatedAt, Base):
     #: The last wrong PIN at this router (kept by a trigger): hotspot_auth_state
     #: counts the lock-outs only when it is recent.
     last_auth_failure_at: Mapped[dt.datetime | None]
+    #: The router's last Access-Request, noted by hotspot_auth_state at most once
+    #: a minute (its status: accounting alone says nothing of logins).
+    last_request_at: Mapped[dt.datetime | None]
     #: Public addresses (or networks) the router's guests reach the portal from, when
     #: they are not its RADIUS address (the portal trusts the router's login page
     #: only from an address the router is known by).

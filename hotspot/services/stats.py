@@ -433,9 +433,26 @@ class RouterStatus:
     #: The last accounting seen: an open session's last update, or the start of
     #: the last hour a session started in.
     last_seen: dt.datetime | None
+    #: The newest Disconnect/CoA/API error of the outbox (router_actions), as
+    #: ``hotspot router status`` shows it: what it was, when queued, the error.
+    last_error: RouterError | None = None
 
     def silent(self, now: dt.datetime) -> bool:
         return self.last_seen is None or now - self.last_seen > SILENT_AFTER
+
+    @property
+    def last_request(self) -> dt.datetime | None:
+        """The last RADIUS request of any kind: an Access-Request (noted at most
+        once a minute) or accounting."""
+        seen = [t for t in (self.router.last_request_at, self.last_seen) if t]
+        return max(seen) if seen else None
+
+
+@dataclass(frozen=True)
+class RouterError:
+    kind: str
+    at: dt.datetime
+    error: str
 
 
 _ROUTER_STATUS_SQL = """
@@ -445,20 +462,34 @@ _ROUTER_STATUS_SQL = """
            greatest((SELECT max(s.updated_at) FROM radius_sessions s
                       WHERE s.router_id = r.id AND s.stopped_at IS NULL),
                     (SELECT max(h.hour) FROM session_rollups h
-                      WHERE h.router_id = r.id))
-    FROM routers r WHERE r.id = ANY(:ids)
+                      WHERE h.router_id = r.id)),
+           e.kind, e.created_at, e.last_error
+    FROM routers r
+    LEFT JOIN LATERAL (
+        SELECT a.kind, a.created_at, a.last_error FROM router_actions a
+         WHERE a.router_id = r.id AND a.last_error <> ''
+         ORDER BY a.created_at DESC LIMIT 1) e ON true
+    WHERE r.id = ANY(:ids)
 """
 
 
 def router_statuses(session: Session, routers: list[Router]) -> list[RouterStatus]:
-    """Each router's sessions now and last accounting, in one query."""
+    """Each router's sessions now, last accounting and last error, in one query."""
     if not routers:
         return []
     rows = session.execute(
         text(_ROUTER_STATUS_SQL), {"ids": [r.id for r in routers]}
     ).all()
     by_id = {r[0]: r for r in rows}
-    return [RouterStatus(r, int(by_id[r.id][1]), by_id[r.id][2]) for r in routers]
+    return [
+        RouterStatus(
+            r,
+            int(by_id[r.id][1]),
+            by_id[r.id][2],
+            RouterError(*by_id[r.id][3:6]) if by_id[r.id][3] else None,
+        )
+        for r in routers
+    ]
 
 
 # -- SMS ---------------------------------------------------------------------------
@@ -495,6 +526,42 @@ def sms_totals(
     if owner_id is not None:
         query = query.where(SmsMessage.owner_id == owner_id)
     return [(str(a), str(b), int(c)) for a, b, c in session.execute(query)]
+
+
+#: What the gateways page counts: periods (name, length) and statuses.
+GATEWAY_PERIODS = (
+    ("day", dt.timedelta(days=1)),
+    ("week", dt.timedelta(days=7)),
+    ("month", dt.timedelta(days=30)),
+)
+SENT_STATUSES = ("sent", "delivered")
+FAILED_STATUSES = ("failed", "rejected")
+
+
+def gateway_counts(
+    session: Session, now: dt.datetime
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per gateway (``sms_messages.provider``) and period of GATEWAY_PERIODS: the
+    messages it took (sent or delivered) and those that failed, in one query."""
+    columns: list[Any] = [SmsMessage.provider]
+    for _, length in GATEWAY_PERIODS:
+        recent = SmsMessage.created_at >= now - length
+        for statuses in (SENT_STATUSES, FAILED_STATUSES):
+            columns.append(func.count().filter(recent, SmsMessage.status.in_(statuses)))
+    longest = max(length for _, length in GATEWAY_PERIODS)
+    rows = session.execute(
+        select(*columns)
+        .where(SmsMessage.created_at >= now - longest)
+        .where(SmsMessage.provider.is_not(None))
+        .group_by(SmsMessage.provider)
+    )
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    for provider, *numbers in rows:
+        counts[provider] = {
+            name: (int(numbers[2 * i]), int(numbers[2 * i + 1]))
+            for i, (name, _) in enumerate(GATEWAY_PERIODS)
+        }
+    return counts
 
 
 # -- installation health (the operator) --------------------------------------------

@@ -8,10 +8,10 @@ import ipaddress
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExists, InvalidInput, NotFound
+from ..errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from ..models import ApiToken, Owner, Router
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -75,6 +75,32 @@ def add_router(
     session.add(router)
     session.flush()
     return router
+
+
+class RouterQuota(DomainError):
+    key = "router_quota"
+
+
+def add_owner_router(
+    session: Session,
+    owner: Owner,
+    nas_identifier: str,
+    ip_address: str,
+    limit: int,
+    title: str = "",
+) -> Router:
+    """A router the owner adds itself: as add_router with a generated secret
+    (Message-Authenticator required), while the owner has fewer than ``limit``
+    (the operator's max_routers_per_owner). The owner's row is locked, so two
+    adds at once cannot both pass the count."""
+    session.execute(select(Owner.id).where(Owner.id == owner.id).with_for_update())
+    count = session.scalar(
+        select(func.count(Router.id)).where(Router.owner_id == owner.id)
+    )
+    if (count or 0) >= limit:
+        raise RouterQuota(f"at most {limit} routers per owner")
+    secret = generate_router_secret()
+    return add_router(session, owner, nas_identifier, ip_address, secret, title=title)
 
 
 def generate_router_secret() -> str:

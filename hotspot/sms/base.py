@@ -353,6 +353,12 @@ class BaseProvider(ABC):
         """Ask the gateway for the balance; ``None`` where it has none."""
         return None
 
+    @property
+    def reports_balance(self) -> bool:
+        """Whether this gateway's API tells the balance (a class with its own
+        :meth:`_fetch_balance`); otherwise :meth:`balance` is always ``None``."""
+        return type(self)._fetch_balance is not BaseProvider._fetch_balance
+
     def _note_balance(self, value: Decimal | None) -> None:
         """Remember a balance learnt on the way (e.g. "insufficient funds" → 0)."""
         with self._balance_lock:

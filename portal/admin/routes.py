@@ -348,4 +348,5 @@ def flow_report() -> Any:
 
 
 # Pages in modules of their own, on bp too.
+from . import gateways as _gateways  # noqa: E402, F401
 from . import prices as _prices  # noqa: E402, F401

@@ -35,6 +35,20 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
+class RouterForm(FlaskForm):
+    """A router the owner adds; its secret is generated, never typed or shown."""
+
+    nas_identifier = StringField(
+        lazy_gettext("Router name (NAS identifier)"),
+        validators=[DataRequired(), Length(max=64)],
+    )
+    ip_address = StringField(
+        lazy_gettext("The router's public address"),
+        validators=[DataRequired(), Length(max=64)],
+    )
+    title = StringField(lazy_gettext("Title"), validators=[Length(max=200)])
+
+
 class BlacklistForm(FlaskForm):
     phone = StringField(
         lazy_gettext("Phone number"), validators=[DataRequired(), Length(max=32)]

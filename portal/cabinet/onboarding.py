@@ -7,22 +7,40 @@ script as a download that is never cached. Nothing old is ever sent back, so a
 leaked download stops working at the next one, and a page (its HTML, a browser's
 history or cache, a screenshot) never holds a secret. The cost, said on the page:
 the router stops logging guests in until the new script is pasted into it.
-Views on the cabinet blueprint."""
+Adding a router (the owner only, up to the operator's max_routers_per_owner)
+stores a generated secret nobody sees and leads to that page: the download
+carries it. Views on the cabinet blueprint."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from flask import Response, abort, current_app, g, render_template
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext
 
+from hotspot.errors import DomainError
 from hotspot.models import Router
 from hotspot.routers.script import onboarding_for, render
-from hotspot.services.tenancy import generate_router_secret, update_router
+from hotspot.services.tenancy import (
+    RouterQuota,
+    add_owner_router,
+    generate_router_secret,
+    update_router,
+)
 
 from ..extensions import db
 from ..staff import audit, staff_required
-from .forms import ActionForm
+from .forms import ActionForm, RouterForm
 from .routes import bp
 
 
@@ -31,6 +49,38 @@ def _router(router_id: int) -> Router:
     if router is None or router.owner_id != g.owner.id:
         abort(404)
     return router
+
+
+@bp.route("/routers/new", methods=["GET", "POST"])
+@staff_required("onboarding")
+def router_new() -> Any:
+    """Add a router: its name and address; then its onboarding script."""
+    form = RouterForm()
+    limit = current_app.config["HOTSPOT_SETTINGS"].max_routers_per_owner
+    if form.validate_on_submit():
+        try:
+            router = add_owner_router(
+                db.session,
+                g.owner,
+                form.nas_identifier.data.strip(),
+                form.ip_address.data.strip(),
+                limit,
+                (form.title.data or "").strip(),
+            )
+        except RouterQuota:
+            db.session.rollback()
+            flash(gettext("You have as many routers as you may add."), "error")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            audit(
+                "router.add",
+                {"nas_id": router.nas_identifier, "ip": str(router.ip_address)},
+            )
+            flash(gettext("Router added. Now download its onboarding script."))
+            return redirect(url_for("cabinet.router_onboarding", router_id=router.id))
+    return render_template("cabinet/router_new.html", form=form, limit=limit)
 
 
 @bp.get("/routers/<int:router_id>/onboarding")

@@ -850,12 +850,23 @@ def router_rows(statuses: list[stats.RouterStatus]) -> list[list[Any]]:
             s.router.enabled,
             s.open_sessions,
             s.last_seen.isoformat() if s.last_seen else None,
+            s.last_request.isoformat() if s.last_request else None,
+            f"{s.last_error.kind}: {s.last_error.error}" if s.last_error else None,
         ]
         for s in statuses
     ]
 
 
-ROUTER_HEADER = ["nas_id", "title", "ip", "enabled", "sessions_now", "last_accounting"]
+ROUTER_HEADER = [
+    "nas_id",
+    "title",
+    "ip",
+    "enabled",
+    "sessions_now",
+    "last_accounting",
+    "last_request",
+    "last_error",
+]
 
 
 @bp.get("/routers")

@@ -389,8 +389,14 @@ class GenericFake(FakeGateway):
     """A typical one-call HTTP gateway with an API key header."""
 
     API_KEY = "generic-key-123"
+    #: What ``GET /api/v1/balance`` answers (``{"account": {"balance": ...}}``).
+    balance: Any = "2500.75"
 
     def handle(self, request: Received) -> Reply:
+        if request.path == "/api/v1/balance" and request.method == "GET":
+            if request.headers.get("x-api-key") != self.API_KEY:
+                return Reply(401, {"error": "bad key"})
+            return Reply(200, {"account": {"balance": self.balance}})
         if request.path != "/api/v1/sms":
             return Reply(404, "no such path")
         if request.headers.get("x-api-key") != self.API_KEY:

@@ -172,3 +172,7 @@ def test_delivery_reports_need_the_token(eskiz_gw: EskizFake, make_provider):
     assert provider.parse_report(body, {}, f"{CALLBACK}?token=guess") is None
     assert provider.parse_report(body, {}, CALLBACK) is None
     assert provider.parse_report({"x": 1}, {}, f"{CALLBACK}?token={TOKEN}") is None
+
+
+def test_its_api_tells_the_balance(eskiz_gw, make_provider):
+    assert make_provider("eskiz", eskiz_gw).reports_balance

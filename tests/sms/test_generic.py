@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
+
+from hotspot.sms import SmsConfigError
+
 from .conftest import PHONE, TEXT, TOKEN
 from .fakes import GenericFake
 
@@ -108,3 +114,38 @@ def test_delivery_reports_with_configured_fields(
     assert (report.provider_message_id, report.status) == ("gen-1", "delivered")
     assert TEXT not in report.raw
     assert provider.parse_report(body, {}, url) is None
+
+
+def test_balance_where_the_gateway_tells_it(generic_gw: GenericFake, make_provider):
+    provider = make_provider(
+        "generic",
+        generic_gw,
+        headers=HEADERS,
+        balance_url=generic_gw.url + "/api/v1/balance",
+        balance_path="account.balance",
+    )
+    assert provider.reports_balance
+    assert provider.balance() == Decimal("2500.75")
+    (request,) = generic_gw.requests_to("/api/v1/balance")
+    assert (
+        request.method == "GET" and request.headers["x-api-key"] == HEADERS["X-Api-Key"]
+    )
+    # Not a number there, or refused: unknown, not a made-up zero.
+    for answer, fault in (({"no": 1}, None), ("2500.75", 500)):
+        generic_gw.balance, generic_gw.fault = answer, fault
+        fresh = make_provider(
+            "generic",
+            generic_gw,
+            headers=HEADERS,
+            balance_url=generic_gw.url + "/api/v1/balance",
+            balance_path="account.balance",
+        )
+        assert fresh.balance() is None
+
+
+def test_without_a_balance_url_none_is_reported(generic_gw: GenericFake, make_provider):
+    provider = make_provider("generic", generic_gw, headers=HEADERS)
+    assert not provider.reports_balance and provider.balance() is None
+    assert generic_gw.requests_to("/api/v1/balance") == []
+    with pytest.raises(SmsConfigError, match="go together"):
+        make_provider("generic", generic_gw, balance_url=generic_gw.url + "/b")

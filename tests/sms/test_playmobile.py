@@ -101,3 +101,9 @@ def test_delivery_reports(playmobile_gw: PlayMobileFake, make_provider):
     assert report.status == "delivered"
     assert provider.parse_report(body, {}, f"{url}?token=x{TOKEN}") is None
     assert provider.balance() is None  # the broker API has no balance call
+
+
+def test_its_api_tells_no_balance(playmobile_gw, make_provider):
+    provider = make_provider("playmobile", playmobile_gw)
+    assert not provider.reports_balance and provider.balance() is None
+    assert playmobile_gw.received == []

@@ -176,3 +176,7 @@ def test_forged_status_callbacks_are_refused(twilio_gw: TwilioFake, make_provide
     )
     other_url = CALLBACK.replace("venue=7", "venue=8")
     assert provider.parse_report(form, {"X-Twilio-Signature": good}, other_url) is None
+
+
+def test_its_api_tells_the_balance(twilio_gw, make_provider):
+    assert make_provider("twilio", twilio_gw).reports_balance

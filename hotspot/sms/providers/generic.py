@@ -8,16 +8,20 @@ Any 2xx is success; the gateway's message id is read from the JSON answer at
 ``message_id_path`` (dotted, list indexes allowed: ``data.messages.0.id``).
 
 Delivery reports must carry ``?token=<callback_token>`` in their URL; their field
-names are configurable (``report_id_field`` …).
+names are configurable (``report_id_field`` …). Where the gateway tells the
+account's balance, ``balance_url`` (a GET with the same headers and Basic auth)
+and ``balance_path`` (dotted, in its JSON answer) read it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..base import (
+    GatewayError,
     HttpProvider,
     SendResult,
     SmsConfigError,
@@ -55,6 +59,8 @@ class GenericProvider(HttpProvider):
         report_ref_field: str = "client_ref",
         report_status_field: str = "status",
         report_error_field: str = "error",
+        balance_url: str | None = None,
+        balance_path: str | None = None,
         name: str = "generic",
         **options: Any,
     ) -> None:
@@ -66,6 +72,8 @@ class GenericProvider(HttpProvider):
         check_template(self.template, flat=flat)
         self.message_id_path = message_id_path
         self.sender = sender
+        self.balance_url = balance_url
+        self.balance_path = balance_path
         self.http.headers.update(headers or {})
         if username:
             self.http.auth = (username, password or "")
@@ -83,8 +91,9 @@ class GenericProvider(HttpProvider):
         (json/form, default json), ``body`` (template mapping), ``message_id_path``,
         ``sender``, ``username``/``password`` (Basic auth), ``report_id_field``
         ("id"), ``report_ref_field`` ("client_ref"), ``report_status_field``
-        ("status"), ``report_error_field`` ("error"), and the HTTP provider keys
-        except ``base_url``."""
+        ("status"), ``report_error_field`` ("error"), ``balance_url`` and
+        ``balance_path`` (both or neither), and the HTTP provider keys except
+        ``base_url``."""
         headers = cfg.mapping("headers", {})
         if not all(isinstance(v, str) for v in headers.values()):
             raise SmsConfigError("generic provider: 'headers' values must be strings")
@@ -95,8 +104,16 @@ class GenericProvider(HttpProvider):
             check_template(body, flat=method == "get" or body_format == "form")
         except ValueError as exc:
             raise SmsConfigError(f"generic provider: 'body' {exc}") from None
+        balance_url = cfg.url("balance_url", None)
+        balance_path = cfg.string("balance_path", None)
+        if (balance_url is None) != (balance_path is None):
+            raise SmsConfigError(
+                "generic provider: 'balance_url' and 'balance_path' go together"
+            )
         return cls(
             url=cfg.url("url"),
+            balance_url=balance_url,
+            balance_path=balance_path,
             method=method,
             headers=headers,
             body_format=body_format,
@@ -113,7 +130,30 @@ class GenericProvider(HttpProvider):
         )
 
     def _url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path  # the balance URL
         return self.base_url + path if path else self.base_url
+
+    @property
+    def reports_balance(self) -> bool:
+        return self.balance_url is not None
+
+    def _fetch_balance(self) -> Decimal | None:
+        if self.balance_url is None or self.balance_path is None:
+            return None
+        response = self._request("GET", self.balance_url)
+        if not response.ok:
+            raise GatewayError(
+                self._http_failure(response, response.text[:200].strip())
+            )
+        value = dig(json_body(response), self.balance_path)
+        if value is None or isinstance(value, Mapping | list | bool):
+            return None
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return amount if amount.is_finite() else None
 
     def _send(self, to: str, text: str, client_ref: str) -> SendResult:
         values = {

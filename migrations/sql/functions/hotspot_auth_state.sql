@@ -4,7 +4,7 @@ CREATE OR REPLACE FUNCTION hotspot_auth_state(
     p_router text, p_username text, p_mac text, p_now text, p_fresh text,
     p_source text, p_window integer, p_router_window integer)
 RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql VOLATILE AS $$
 -- Few statements and few PL/pgSQL expressions: each call is its own transaction
 -- (rlm_sql autocommits), and PL/pgSQL prepares every expression again in each one.
 DECLARE
@@ -27,6 +27,15 @@ BEGIN
      WHERE id = CASE WHEN p_router ~ '^[0-9]{1,9}$' THEN p_router::int END;
     IF NOT FOUND THEN
         RETURN '-';  -- not a registered router
+    END IF;
+    -- The router's last RADIUS request, for its status page: written at most once
+    -- a minute, so nearly every request only reads it; never waiting for a lock
+    -- on the row (another request noting it, a cabinet change): then skipped.
+    IF p_source = 'radius' AND (r.last_request_at IS NULL
+                                OR r.last_request_at < now() - interval '1 minute') THEN
+        UPDATE routers SET last_request_at = now()
+         WHERE id = (SELECT x.id FROM routers x WHERE x.id = r.id
+                        FOR UPDATE SKIP LOCKED);
     END IF;
     SELECT * INTO v FROM vouchers WHERE code = p_username;
     v_now := coalesce(to_timestamp(nullif(p_now, '')::float8), now());
