@@ -19,6 +19,7 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -60,6 +61,7 @@ from hotspot.venues import OwnerPolicy
 
 from ..extensions import csrf, db
 from ..i18n import message_text
+from .cached import cached_page
 from .forms import DocumentForm, PhoneForm, VoucherForm
 
 bp = Blueprint("guest", __name__)
@@ -226,13 +228,20 @@ def _router() -> Router | None:
     router_id = ctx.get("router", "")
     if not router_id.isdigit():
         return None
-    router = router_by_id(db.session, int(router_id))
-    if router is None or not router.enabled:
-        return None
     mac, ip = ctx.get("mac", ""), ctx.get("ip", "").strip()[:45]
-    return (
-        router if vouched(router, request.remote_addr, _vouchers(), mac, ip) else None
-    )
+    # Checked once per request and context: a page asks for it several times (the
+    # view, the venue's look, the language), a new context from the router anew.
+    key = (router_id, mac, ip)
+    known = g.get("guest_router")
+    if known is not None and known[0] == key:
+        return known[1]  # type: ignore[no-any-return]
+    router = router_by_id(db.session, int(router_id))
+    if router is not None and not (
+        router.enabled and vouched(router, request.remote_addr, _vouchers(), mac, ip)
+    ):
+        router = None
+    g.guest_router = (key, router)
+    return router
 
 
 def terms_accepted(router: Router | None) -> bool:
@@ -262,20 +271,27 @@ def _render_login(
     phone_form: PhoneForm | None = None,
     document_form: DocumentForm | None = None,
 ) -> str:
-    form = form or VoucherForm(code=session.get(PREFILL_KEY, ""))
     router = _router()
     policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
-    return render_template(
-        "guest/login.html",
-        form=form,
-        phone_form=phone_form or PhoneForm(),
-        document_form=document_form or DocumentForm(),
-        documents=policy.documents,
-        error=error,
-        router=router,
-        free_access=bool(router and guest_offer(db.session, router.owner)),
-        venue=router.owner.display_name if router else None,
-    )
+    free_access = bool(router and guest_offer(db.session, router.owner))
+
+    def render() -> str:
+        return render_template(
+            "guest/login.html",
+            form=form or VoucherForm(code=session.get(PREFILL_KEY, "")),
+            phone_form=phone_form or PhoneForm(),
+            document_form=document_form or DocumentForm(),
+            documents=policy.documents,
+            error=error,
+            router=router,
+            free_access=free_access,
+            venue=router.owner.display_name if router else None,
+        )
+
+    if form or error or phone_form or document_form or session.get(PREFILL_KEY):
+        return render()
+    ctx = _context() or {}
+    return cached_page((router and router.id, free_access, ctx.get(TERMS_KEY)), render)
 
 
 def _finish(
