@@ -197,7 +197,8 @@ def free_press() -> Any:
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
     if isinstance(result, PortalLogin):
         ctx = after_login(result.ticket, ctx)
-        return _router_login(result.username, result.password, ctx)
+        # The guest voucher is of the offer's tariff.
+        return _router_login(result.username, result.password, ctx, offer.tariff)
     if isinstance(result, AdPending):
         ad = ad_for(router, ctx["mac"], offer.policy.ad_delay)
         return _render(offer, True, _why(result, offer), ad)

@@ -30,7 +30,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE
-from hotspot.models import Router
+from hotspot.models import Router, Tariff
 from hotspot.policy import Reject
 from hotspot.routers.login import (
     chap_password_for,
@@ -305,18 +305,26 @@ def _finish(
     return _router_login(result.username, result.password, ctx)
 
 
-def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
-    """The auto-submitting form that logs the device in at the router."""
+def _router_login(
+    username: str, password: str, ctx: dict[str, str], tariff: Tariff | None = None
+) -> str:
+    """The auto-submitting form that logs the device in at the router (``tariff``:
+    the card's, when the caller has it: not looked up again)."""
     session.pop(PREFILL_KEY, None)
     if ctx.get("chap-id"):
         password = chap_password_for(
             ctx["chap-id"], password, ctx.get("chap-challenge", "")
         )
-    router_id = ctx.get("router", "")
-    router = router_by_id(db.session, int(router_id)) if router_id.isdigit() else None
-    keepalive = router is not None and keepalive_grace(
-        db.session, router.owner_id, username
-    )
+    if tariff is not None:
+        keepalive = bool(tariff.keepalive)
+    else:
+        router_id = ctx.get("router", "")
+        router = (
+            router_by_id(db.session, int(router_id)) if router_id.isdigit() else None
+        )
+        keepalive = router is not None and bool(
+            keepalive_grace(db.session, router.owner_id, username)
+        )
     return render_template(
         "guest/redirect.html",
         action=ctx["link-login-only"],
