@@ -41,6 +41,9 @@ MAX_WELCOME, MAX_TERMS = 500, 5000
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 #: Where an Owner instance keeps its parsed policy (OwnerPolicy.of).
 _MEMO = "_hotspot_policy"
+#: Parsed policies by their stored mapping (kept alive here, so an id is never
+#: reused while it is a key).
+_PARSED: dict[int, tuple[Any, OwnerPolicy]] = {}
 
 
 def is_color(value: object) -> bool:
@@ -103,11 +106,15 @@ class OwnerPolicy:
         """The owner's policy; kept on the instance while ``owner.policy`` is the
         same object (a change assigns a new one: :func:`update_settings`)."""
         stored = owner.policy
-        memo = owner.__dict__.get(_MEMO)
-        if memo is not None and memo[0] is stored:
-            return memo[1]  # type: ignore[no-any-return]
+        for memo in (owner.__dict__.get(_MEMO), _PARSED.get(id(stored))):
+            if memo is not None and memo[0] is stored:
+                return memo[1]  # type: ignore[no-any-return]
         policy = cls.from_mapping(stored or {})
         owner.__dict__[_MEMO] = (stored, policy)
+        if len(_PARSED) >= 1000:
+            _PARSED.clear()
+        # Each request's copy of a cached owner shares the cached one's mapping.
+        _PARSED[id(stored)] = (stored, policy)
         return policy
 
     @classmethod

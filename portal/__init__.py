@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from hotspot.clock import Clock, SystemClock
-from hotspot.db import describe_db_error
+from hotspot.db import describe_db_error, ping_idle
 from hotspot.services.trust import resolve
 from hotspot.settings import Settings
 
@@ -53,10 +53,10 @@ def create_app(
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url_for("portal"),
-        # Pooled connections are checked before use, so the portal reconnects by
-        # itself after a database outage; a connection attempt gives up quickly.
+        # Pooled connections idle for a while are checked before use (ping_idle
+        # below), so the portal reconnects by itself after a database outage; a
+        # connection attempt gives up quickly.
         SQLALCHEMY_ENGINE_OPTIONS={
-            "pool_pre_ping": True,
             "connect_args": {"connect_timeout": CONNECT_TIMEOUT},
         },
         SESSION_COOKIE_HTTPONLY=True,
@@ -74,6 +74,8 @@ def create_app(
         app.config.update(config)
 
     db.init_app(app)
+    with app.app_context():
+        ping_idle(db.engine)
     csrf.init_app(app)
     i18n.init_app(app)
 

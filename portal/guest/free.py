@@ -34,6 +34,7 @@ from hotspot.venues import OwnerPolicy
 from ..extensions import db
 from ..i18n import language_links, message_text
 from .ads import ShownAd, ad_for, after_login
+from .cached import cached_page
 from .forms import DocumentForm, PhoneForm
 from .routes import (
     TERMS_KEY,
@@ -131,24 +132,30 @@ def _render(
 ) -> Any:
     router = _router()
     policy = offer.policy
-    page = render_template(
-        "guest/free.html",
-        form=FreeForm(),
-        phone_form=PhoneForm(),
-        document_form=DocumentForm(),
-        documents=policy.documents,
-        terms=terms(offer.tariff),
-        no_pause=offer.tariff.guest_mode == GuestMode.NO_PAUSE,
-        terms_text=policy.terms_text,
-        terms_required=policy.terms_required,
-        session_time=format_duration(offer.tariff.time_limit or 0),
-        identified=identified,
-        error=error,
-        ad=ad,
-        clicked=bool(request.args.get("clicked")),
-        venue=router.owner.display_name if router else None,
-    )
-    return (page, 422) if error else page
+
+    def render() -> str:
+        return render_template(
+            "guest/free.html",
+            form=FreeForm(),
+            phone_form=PhoneForm(),
+            document_form=DocumentForm(),
+            documents=policy.documents,
+            terms=terms(offer.tariff),
+            no_pause=offer.tariff.guest_mode == GuestMode.NO_PAUSE,
+            terms_text=policy.terms_text,
+            terms_required=policy.terms_required,
+            session_time=format_duration(offer.tariff.time_limit or 0),
+            identified=identified,
+            error=error,
+            ad=ad,
+            clicked=bool(request.args.get("clicked")),
+            venue=router.owner.display_name if router else None,
+        )
+
+    if error:
+        return render(), 422
+    accepted = (_context() or {}).get(TERMS_KEY)
+    return cached_page((router and router.id, identified, ad, accepted), render)
 
 
 def _offer() -> tuple[Router | None, GuestOffer | None]:
@@ -190,7 +197,8 @@ def free_press() -> Any:
     result = free_login(db.session, _settings(), router, ctx["mac"], _now())
     if isinstance(result, PortalLogin):
         ctx = after_login(result.ticket, ctx)
-        return _router_login(result.username, result.password, ctx)
+        # The guest voucher is of the offer's tariff.
+        return _router_login(result.username, result.password, ctx, offer.tariff)
     if isinstance(result, AdPending):
         ad = ad_for(router, ctx["mac"], offer.policy.ad_delay)
         return _render(offer, True, _why(result, offer), ad)

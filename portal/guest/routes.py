@@ -19,6 +19,7 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -29,7 +30,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from hotspot.messages import KEY_BY_MESSAGE
-from hotspot.models import Router
+from hotspot.models import Router, Tariff
 from hotspot.policy import Reject
 from hotspot.routers.login import (
     chap_password_for,
@@ -60,6 +61,7 @@ from hotspot.venues import OwnerPolicy
 
 from ..extensions import csrf, db
 from ..i18n import message_text
+from .cached import cached_page
 from .forms import DocumentForm, PhoneForm, VoucherForm
 
 bp = Blueprint("guest", __name__)
@@ -226,13 +228,20 @@ def _router() -> Router | None:
     router_id = ctx.get("router", "")
     if not router_id.isdigit():
         return None
-    router = router_by_id(db.session, int(router_id))
-    if router is None or not router.enabled:
-        return None
     mac, ip = ctx.get("mac", ""), ctx.get("ip", "").strip()[:45]
-    return (
-        router if vouched(router, request.remote_addr, _vouchers(), mac, ip) else None
-    )
+    # Checked once per request and context: a page asks for it several times (the
+    # view, the venue's look, the language), a new context from the router anew.
+    key = (router_id, mac, ip)
+    known = g.get("guest_router")
+    if known is not None and known[0] == key:
+        return known[1]  # type: ignore[no-any-return]
+    router = router_by_id(db.session, int(router_id))
+    if router is not None and not (
+        router.enabled and vouched(router, request.remote_addr, _vouchers(), mac, ip)
+    ):
+        router = None
+    g.guest_router = (key, router)
+    return router
 
 
 def terms_accepted(router: Router | None) -> bool:
@@ -262,20 +271,27 @@ def _render_login(
     phone_form: PhoneForm | None = None,
     document_form: DocumentForm | None = None,
 ) -> str:
-    form = form or VoucherForm(code=session.get(PREFILL_KEY, ""))
     router = _router()
     policy = OwnerPolicy.of(router.owner) if router else OwnerPolicy()
-    return render_template(
-        "guest/login.html",
-        form=form,
-        phone_form=phone_form or PhoneForm(),
-        document_form=document_form or DocumentForm(),
-        documents=policy.documents,
-        error=error,
-        router=router,
-        free_access=bool(router and guest_offer(db.session, router.owner)),
-        venue=router.owner.display_name if router else None,
-    )
+    free_access = bool(router and guest_offer(db.session, router.owner))
+
+    def render() -> str:
+        return render_template(
+            "guest/login.html",
+            form=form or VoucherForm(code=session.get(PREFILL_KEY, "")),
+            phone_form=phone_form or PhoneForm(),
+            document_form=document_form or DocumentForm(),
+            documents=policy.documents,
+            error=error,
+            router=router,
+            free_access=free_access,
+            venue=router.owner.display_name if router else None,
+        )
+
+    if form or error or phone_form or document_form or session.get(PREFILL_KEY):
+        return render()
+    ctx = _context() or {}
+    return cached_page((router and router.id, free_access, ctx.get(TERMS_KEY)), render)
 
 
 def _finish(
@@ -289,18 +305,26 @@ def _finish(
     return _router_login(result.username, result.password, ctx)
 
 
-def _router_login(username: str, password: str, ctx: dict[str, str]) -> str:
-    """The auto-submitting form that logs the device in at the router."""
+def _router_login(
+    username: str, password: str, ctx: dict[str, str], tariff: Tariff | None = None
+) -> str:
+    """The auto-submitting form that logs the device in at the router (``tariff``:
+    the card's, when the caller has it: not looked up again)."""
     session.pop(PREFILL_KEY, None)
     if ctx.get("chap-id"):
         password = chap_password_for(
             ctx["chap-id"], password, ctx.get("chap-challenge", "")
         )
-    router_id = ctx.get("router", "")
-    router = router_by_id(db.session, int(router_id)) if router_id.isdigit() else None
-    keepalive = router is not None and keepalive_grace(
-        db.session, router.owner_id, username
-    )
+    if tariff is not None:
+        keepalive = bool(tariff.keepalive)
+    else:
+        router_id = ctx.get("router", "")
+        router = (
+            router_by_id(db.session, int(router_id)) if router_id.isdigit() else None
+        )
+        keepalive = router is not None and bool(
+            keepalive_grace(db.session, router.owner_id, username)
+        )
     return render_template(
         "guest/redirect.html",
         action=ctx["link-login-only"],

@@ -281,3 +281,31 @@ def test_venue_logo_on_the_guest_pages(free_app, free_venue, session_factory):
     assert 'id="logo"' in client.get("/free").get_data(as_text=True)
     logo = client.get(f"/venue/{owner.id}/logo")
     assert logo.mimetype == "image/png" and logo.data.startswith(b"\x89PNG")
+
+
+def test_the_free_login_does_not_look_up_the_tariff_it_has(free_app, free_venue):
+    """The keep-alive question of the redirect is the guest tariff's: no query."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    _, router, _ = free_venue
+    client = arrive(free_app, router)
+    client.post(
+        "/login/document",
+        data={"kind": "hotel", "reference": "12", "surname": "Karimov"},
+    )
+    statements: list[str] = []
+    with free_app.app_context():
+        engine = db.engine
+
+    def seen(conn, cursor, statement, *_):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        status, page = press(client)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert status == 200 and logged_in_as(page)
+    assert not [s for s in statements if "keepalive" in s]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotspot import cache
 from hotspot.db import transaction
-from hotspot.models import Router
-from hotspot.venues import update_settings
+from hotspot.models import Owner, Router
+from hotspot.venues import OwnerPolicy, update_settings
 from tests import factories
 
 from .conftest import behind, random_mac, router_post
@@ -103,3 +103,20 @@ def test_a_banner_switched_off_in_the_cabinet_is_gone_from_the_next_page(
     assert cabinet.post(f"/cabinet/ads/{banner.id}/disable").status_code == 302
     guest.post("/login", data=router_post(router))  # a new visit: a new page
     assert 'id="ad-image"' not in guest.get("/free").text
+
+
+def test_each_requests_copy_of_a_cached_venue_shares_its_parsed_policy(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with transaction(session_factory) as s:
+        owner = factories.owner(s)
+        update_settings(s, owner, {"welcome_text": "Xush kelibsiz"})
+    with session_factory() as s:
+        kept = cache.detached(s, lambda own: own.get(Owner, owner.id))
+    copies = []
+    for _ in range(2):
+        with session_factory() as request_session:
+            copies.append(cache.attach(request_session, kept))
+    first, second = (OwnerPolicy.of(c) for c in copies)
+    assert first.welcome_text == "Xush kelibsiz"
+    assert second is first  # parsed once, not once per request
