@@ -33,6 +33,7 @@ from hotspot.services.tenancy import add_owner
 from hotspot.venues import DEFAULT_TIMEZONE
 
 from ..cabinet import routes as cabinet
+from ..cabinet.ads import ad_statistics
 from ..cabinet.forms import FlowSearchForm, OwnerForm, StaffForm
 from ..extensions import db
 from ..pages import all_rows, csv_response, keyset_list, paginate
@@ -149,6 +150,36 @@ def owner(owner_id: int) -> Any:
         statuses=stats.router_statuses(db.session, list(routers)),
         now=now(),
     )
+
+
+def _owner_or_404(owner_id: int) -> Owner:
+    owner = db.session.get(Owner, owner_id)
+    if owner is None:
+        abort(404)
+    return owner
+
+
+@bp.get("/owners/<int:owner_id>/bandwidth")
+@operator
+def owner_bandwidth(owner_id: int) -> Any:
+    """One owner's traffic per router and top users, as their cabinet shows them
+    (read-only: the limits stay the owner's)."""
+    owner = _owner_or_404(owner_id)
+    data = cabinet.usage_data(owner)
+    if not isinstance(data, dict):
+        return data
+    return render_template("admin/owner_bandwidth.html", owner=owner, **data)
+
+
+@bp.get("/owners/<int:owner_id>/ads")
+@operator
+def owner_ads(owner_id: int) -> Any:
+    """One owner's banners and their statistics (read-only)."""
+    owner = _owner_or_404(owner_id)
+    data = ad_statistics(owner)
+    if not isinstance(data, dict):
+        return data
+    return render_template("admin/owner_ads.html", owner=owner, **data)
 
 
 @bp.get("/routers")

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from hotspot.errors import DomainError, NotFound
-from hotspot.models import AdBanner, Router
+from hotspot.models import AdBanner, Owner, Router
 from hotspot.services.ads import (
     MAX_UPLOAD,
     ad_stats,
@@ -28,6 +28,7 @@ from hotspot.services.ads import (
 from hotspot.venues import OwnerPolicy, owner_timezone, update_settings
 
 from ..extensions import db
+from ..pages import csv_response
 from ..staff import audit, now, staff_required
 from .forms import ActionForm, AdDelayForm, AdForm, AdScheduleForm, AdWeightForm
 from .routes import bp, error_text
@@ -78,23 +79,47 @@ def _schedule_form(banner: AdBanner, routers: list[Router]) -> AdScheduleForm:
     return _with_routers(form, routers)
 
 
+STATS_FIELDS = ["banner", "name", "views", "devices", "clicks", "ctr"]
+
+
+def ad_statistics(owner: Owner) -> Any:
+    """The owner's banners and their views, devices, clicks and CTR of the last
+    STATS_DAYS days, per day (in the owner's time zone) and per router (the
+    cabinet's ads page and the admin's, one owner); ``?format=csv&list=days|
+    routers``: that table as CSV."""
+    since, tz = now() - dt.timedelta(days=STATS_DAYS), owner_timezone(owner)
+    per_day = ad_stats(db.session, owner, since, now(), tz)
+    per_router = ad_stats(db.session, owner, since, now(), tz, by="router")
+    if request.args.get("format") == "csv":
+        key = "router" if request.args.get("list") == "routers" else "day"
+        rows = per_router if key == "router" else per_day
+        return csv_response(
+            f"ads-by-{key}.csv",
+            [key, *STATS_FIELDS],
+            [[r[f] for f in [key, *STATS_FIELDS]] for r in rows],
+        )
+    return {
+        "banners": list_banners(db.session, owner),
+        "totals": banner_totals(db.session, owner, since),
+        "per_day": per_day,
+        "per_router": per_router,
+        "days": STATS_DAYS,
+    }
+
+
 def _page(form: AdForm, status: int = 200) -> Any:
-    since = now() - dt.timedelta(days=STATS_DAYS)
+    data = ad_statistics(g.owner)
+    if not isinstance(data, dict):
+        return data
     delay = AdDelayForm(ad_delay=OwnerPolicy.of(g.owner).ad_delay)
     routers = _routers()
-    banners = list_banners(db.session, g.owner)
-    tz = owner_timezone(g.owner)
     page = render_template(
         "cabinet/ads.html",
         form=_with_routers(form, routers),
         delay_form=delay,
         weight_form=AdWeightForm,
-        banners=banners,
-        schedules={b.id: _schedule_form(b, routers) for b in banners},
-        totals=banner_totals(db.session, g.owner, since),
-        per_day=ad_stats(db.session, g.owner, since, now(), tz),
-        per_router=ad_stats(db.session, g.owner, since, now(), tz, by="router"),
-        days=STATS_DAYS,
+        schedules={b.id: _schedule_form(b, routers) for b in data["banners"]},
+        **data,
     )
     return page, status
 

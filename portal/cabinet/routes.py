@@ -356,14 +356,16 @@ def index() -> Any:
     data = chart_data(g.owner.id, owner_timezone(g.owner))
     if request.args.get("format") == "csv":
         return _stats_csv(data)
-    return render_template("cabinet/dashboard.html", routers=_owner_routers(), **data)
+    return render_template(
+        "cabinet/dashboard.html", routers=owner_routers(g.owner.id), **data
+    )
 
 
-def _owner_routers() -> list[Router]:
+def owner_routers(owner_id: int) -> list[Router]:
     return list(
         db.session.scalars(
             select(Router)
-            .where(Router.owner_id == g.owner.id)
+            .where(Router.owner_id == owner_id)
             .order_by(Router.nas_identifier)
         )
     )
@@ -387,19 +389,15 @@ def usage_rows(items: list[stats.Usage]) -> list[list[Any]]:
     ]
 
 
-@bp.get("/bandwidth")
-@staff_required("dashboard")
-def bandwidth() -> Any:
-    """Traffic per router and the top users for a period, in the owner's time
-    zone; ``?format=csv&list=routers|users`` exports either table. Below them,
-    the limits (portal.cabinet.speeds)."""
-    from .speeds import limits_context
-
-    tz = owner_timezone(g.owner)
-    unit, anchor, router, period = period_args(g.owner.id, tz)
-    per_router = stats.router_usage(db.session, g.owner.id, period, tz)
+def usage_data(owner: Owner) -> Any:
+    """Traffic per router and the top users of the period a page asks for, in the
+    owner's time zone (the cabinet's bandwidth page and the admin's, one owner);
+    ``?format=csv&list=routers|users``: that table as CSV."""
+    tz = owner_timezone(owner)
+    unit, anchor, router, period = period_args(owner.id, tz)
+    per_router = stats.router_usage(db.session, owner.id, period, tz)
     users = stats.top_users(
-        db.session, g.owner.id, period, tz, router.id if router else None
+        db.session, owner.id, period, tz, router.id if router else None
     )
     if request.args.get("format") == "csv":
         which = "users" if request.args.get("list") == "users" else "routers"
@@ -409,19 +407,29 @@ def bandwidth() -> Any:
             USAGE_HEADER,
             usage_rows(chosen),
         )
-    return render_template(
-        "cabinet/bandwidth.html",
-        unit=unit,
-        anchor=anchor,
-        router=router,
-        period=period,
-        tz=tz,
-        routers=_owner_routers(),
-        per_router=per_router,
-        users=users,
-        user_rows=usage_rows(users),
-        **limits_context(),
-    )
+    return {
+        "unit": unit,
+        "anchor": anchor,
+        "router": router,
+        "period": period,
+        "tz": tz,
+        "routers": owner_routers(owner.id),
+        "per_router": per_router,
+        "users": users,
+        "user_rows": usage_rows(users),
+    }
+
+
+@bp.get("/bandwidth")
+@staff_required("dashboard")
+def bandwidth() -> Any:
+    """The usage (usage_data) and, below it, the limits (portal.cabinet.speeds)."""
+    from .speeds import limits_context
+
+    data = usage_data(g.owner)
+    if not isinstance(data, dict):
+        return data
+    return render_template("cabinet/bandwidth.html", **data, **limits_context())
 
 
 # -- live sessions -----------------------------------------------------------------
