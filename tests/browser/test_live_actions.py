@@ -63,3 +63,8 @@ def test_speed_and_disconnect_from_the_page(
     run_named_job("send-router-actions", scheduler_factory)
     assert venue.sim.coa.received[-1].code == 40  # Disconnect-Request
     assert venue.nas.get_session(online.session_id) is None
+    # No reload by the test: the page refreshes by itself (every 30 s), and the
+    # session the router ended (its Accounting-Stop stored) is no longer listed.
+    page.wait_for_event("load", timeout=45_000)
+    page.wait_for_selector("h1")
+    assert page.locator(f'tr[data-session="{row_id}"]').count() == 0
