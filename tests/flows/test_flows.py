@@ -29,8 +29,8 @@ PHONE_A, PHONE_B, PHONE_LATE = "998901110001", "998901110002", "998901110003"
 DST = "93.184.216.34"
 FILLER = "198.51.100.80"
 SEC = dt.timedelta(seconds=1)
-#: Records before the data in softflowd's first NetFlow v9 packet: 4 templates,
-#: 1 options template, 1 options record.
+#: Flowsets before the data in softflowd's first NetFlow v9 packet: 4 templates,
+#: 1 options template, 1 options record, each in a flowset of its own.
 V9_RECORDS_BEFORE_DATA = 6
 
 
@@ -217,9 +217,9 @@ def test_netflow_v9_from_softflowd(
     nfacctd, flow_factory, flow_settings, venue, tmp_path
 ):
     """softflowd 1.1.0 writes only its data records into the v9 header's count
-    (RFC 3954: all records, templates included); nfacctd 1.7.7 stops reading a
-    packet once it has read that many records. A first packet carrying more flows
-    than the 6 template and options records before them is read whole."""
+    (RFC 3954: all records, templates included); nfacctd reads no more flowsets
+    than that count. A first packet carrying more flows than the 6 template and
+    options flowsets before them is read whole."""
     owner, router = venue
     base = T0 - 60 * MIN
     _seed_sessions(flow_factory, owner, router, base)
@@ -232,8 +232,8 @@ def test_netflow_v9_from_softflowd(
 @pytest.mark.xfail(
     strict=True,
     reason="softflowd 1.1.0 puts only its data records in the NetFlow v9 header's "
-    "count; nfacctd 1.7.7 stops reading after count records, so a packet with the "
-    "6 template/options records and 6 or fewer flows loses its flows: README",
+    "count; nfacctd reads no more flowsets than count, so a packet with the 6 "
+    "template/options flowsets and 6 or fewer flows loses its flows: README",
 )
 def test_netflow_v9_few_flows_beside_templates(
     nfacctd, flow_factory, flow_settings, venue, tmp_path
@@ -242,6 +242,77 @@ def test_netflow_v9_few_flows_beside_templates(
     packets = _replay(tmp_path, nfacctd.settings.flow_port, 9, base)
     assert len(packets) <= V9_RECORDS_BEFORE_DATA
     assert _wait_rows(flow_factory, base, len(packets), timeout=8) == len(packets)
+
+
+def _v9_packet(
+    source_id: int, at: dt.datetime, client: str, sport: int, count: int
+) -> bytes:
+    """A NetFlow v9 export packet (RFC 3954) as a router writes it: a template
+    flowset, then a data flowset with one flow of ``client`` that started at
+    ``at``; ``count`` goes into the header as given."""
+    import socket
+    import struct
+
+    template_id = 300
+    fields = [
+        (8, 4),
+        (12, 4),
+        (7, 2),
+        (11, 2),
+        (4, 1),
+        (1, 4),
+        (2, 4),
+        (22, 4),
+        (21, 4),
+    ]
+    template = struct.pack("!HH", template_id, len(fields)) + b"".join(
+        struct.pack("!HH", kind, length) for kind, length in fields
+    )
+    uptime = 50_000_000  # ms since the exporter's boot
+    export = at + 5 * SEC
+    record = (
+        socket.inet_aton(client)
+        + socket.inet_aton(DST)
+        + struct.pack("!HHBII", sport, 443, 6, 1500, 3)
+        + struct.pack("!II", uptime - 5_000, uptime - 4_000)
+    )
+    record += b"\0" * (-len(record) % 4)
+    body = struct.pack("!HH", 0, 4 + len(template)) + template
+    body += struct.pack("!HH", template_id, 4 + len(record)) + record
+    header = struct.pack(
+        "!HHIIII", 9, count, uptime, int(export.timestamp()), 1, source_id
+    )
+    return header + body
+
+
+def test_netflow_v9_by_the_rfc_count_is_stored_whole(nfacctd, flow_factory, venue):
+    """One template and a single flow in a packet, as a quiet router sends it. With
+    the header's count as RFC 3954 says (every record, the template included) the
+    flow is stored and named; counting only the data record, as softflowd does,
+    nfacctd reads no further than the template flowset."""
+    import socket
+
+    owner, router = venue
+    base = T0 - 180 * MIN
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, base, 0)
+        s.add(_session(router, f"r-{base:%H%M}-21", "998901110021", "10.5.51.21", base))
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        target = ("127.0.0.1", nfacctd.settings.flow_port)
+        sender.sendto(_v9_packet(71, base + MIN, "10.5.51.21", 42001, count=1), target)
+        sender.sendto(
+            _v9_packet(72, base + 2 * MIN, "10.5.51.21", 42002, count=2), target
+        )
+    finally:
+        sender.close()
+    assert _wait_rows(flow_factory, base, 1) == 1, nfacctd.log()
+    time.sleep(2 * nfacctd.settings.flow_refresh + 0.5)  # the short-counted one too
+    period = flows.Period(base, base + 10 * MIN)
+    with transaction(flow_factory) as s:
+        rows = flows.report(s, "tester", "case 4", period, subject="998901110021")
+    assert [(r["sport"], r["dst"], r["matched"]) for r in rows] == [(42002, DST, True)]
+    assert rows[0]["start"] == flows._utc(base + 2 * MIN), rows
 
 
 def test_partitions_past_retention_are_dropped(flow_factory, flow_settings):
