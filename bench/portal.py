@@ -33,6 +33,32 @@ if sys.argv[1] == "bare":
     from flask import Flask
     app = Flask("bare")
     app.add_url_rule("/", "bare", lambda: "<!doctype html><p>WiFi</p>")
+elif sys.argv[1] == "floor":
+    # What any landing must do at the least, in three steps: read the router's
+    # form (/plain), also keep the router context in the signed session cookie
+    # for the guest's next steps (/session), also find the router (one indexed
+    # SELECT, Core, a pooled connection in autocommit: /login).
+    from flask import Flask, request, session
+    from sqlalchemy import create_engine, text
+    app = Flask("floor")
+    app.secret_key = os.environ["HOTSPOT_SECRET_KEY"]
+    engine = create_engine(
+        os.environ["HOTSPOT_DATABASE_URL"], isolation_level="AUTOCOMMIT"
+    )
+    find = text("SELECT id FROM routers WHERE nas_identifier = :n")
+    def floor(step):
+        router = request.form["identity"]
+        if step == "login":
+            with engine.connect() as conn:
+                router = conn.execute(find, {"n": router}).scalar()
+        if step != "plain":
+            form = request.form
+            session["ctx"] = [router, form["mac"], form["link-login-only"]]
+        return f"<!doctype html><p>WiFi {router}</p>"
+    for step in ("plain", "session", "login"):
+        app.add_url_rule(
+            f"/{step}", step, lambda step=step: floor(step), methods=["POST"]
+        )
 else:
     from portal import create_app
     app = create_app()
@@ -105,8 +131,8 @@ class Client:
             raise RuntimeError(f"{method} {path}: {response.status}")
         return text
 
-    def landing(self) -> str:
-        return self.request("POST", "/login", {
+    def landing(self, path: str = "/login") -> str:
+        return self.request("POST", path, {
             "mac": self.mac, "ip": "10.5.50.9", "link-login-only": "http://10.5.50.1/login",
             "link-orig": "http://example.com/", "chap-id": "", "chap-challenge": "",
             "identity": self.nas, "error": ""})  # fmt: skip
@@ -274,13 +300,23 @@ def main() -> int:
             HOTSPOT_SECRET_KEY="bench-" + os.urandom(8).hex(),
             HOTSPOT_PIN_KEY=new_fernet_key(),
         )
-        bare_port, portal_port = free_port(), free_port()
+        bare_port, portal_port, floor_port = free_port(), free_port(), free_port()
         procs = [serve("bare", bare_port, env), serve("portal", portal_port, env)]
+        procs.append(serve("floor", floor_port, env))
         results = {}
         bare = [Client(bare_port, n, nas) for n in range(args.clients)]
         results["bare Flask page"] = measure(
             bare, lambda c: c.request("GET", "/"), args.duration
         )
+        floor = [Client(floor_port, n, nas) for n in range(args.clients)]
+        for step, name in (
+            ("plain", "floor: read the form"),
+            ("session", "floor: + session cookie"),
+            ("login", "floor: + one SELECT"),
+        ):
+            results[name] = measure(
+                floor, lambda c, p=f"/{step}": c.landing(p), args.duration
+            )
         guests = [Client(portal_port, n, nas) for n in range(args.clients)]
         for c in guests:
             c.landing()
