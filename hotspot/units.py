@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from .errors import Text
+
 _DURATION_RE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B?\s*$", re.IGNORECASE)
@@ -20,7 +22,12 @@ _RATE_LIMIT_RE = re.compile(
 
 
 class UnitError(ValueError):
-    """A value typed by an operator could not be understood."""
+    """A value typed by an operator could not be understood: ``str()`` is the English
+    text, ``text`` the template and values the portal translates."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.text = Text(template, **params)
+        super().__init__(str(self.text))
 
 
 def parse_duration(text: str) -> int:
@@ -35,7 +42,7 @@ def parse_duration(text: str) -> int:
         total += int(m.group(1)) * _DURATION_UNITS[m.group(2).lower()]
         pos = m.end()
     if pos == 0 or s[pos:].strip():
-        raise UnitError(f"not a duration: {text!r} (try 90m, 2h, 1d)")
+        raise UnitError("not a duration: %(text)r (try 90m, 2h, 1d)", text=text)
     return total
 
 
@@ -56,7 +63,7 @@ def parse_size(text: str) -> int:
     style binary units are accepted too."""
     m = _SIZE_RE.match(text)
     if not m:
-        raise UnitError(f"not a size: {text!r} (try 500MB, 2GB)")
+        raise UnitError("not a size: %(text)r (try 500MB, 2GB)", text=text)
     # Decimal, not float: "2.01MB" is 2010000 bytes, not 2009999.
     number, prefix, binary = Decimal(m.group(1)), m.group(2).upper(), bool(m.group(3))
     base = 1024 if binary else 1000
@@ -79,7 +86,8 @@ def parse_rate_limit(text: str) -> str:
     s = " ".join(text.split())
     if not _RATE_LIMIT_RE.match(s):
         raise UnitError(
-            f"not a MikroTik rate limit: {text!r} "
-            "(try 2M/4M, or 2M/4M 4M/8M 1M/2M 10/10)"
+            "not a MikroTik rate limit: %(text)r "
+            "(try 2M/4M, or 2M/4M 4M/8M 1M/2M 10/10)",
+            text=text,
         )
     return s

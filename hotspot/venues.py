@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from .errors import InvalidInput
+from .errors import InvalidInput, Text
 from .models import Owner, Tariff
 from .services.tariffs import get_tariff
 
@@ -182,6 +182,27 @@ class Setting:
     parse: Parser
 
 
+#: What each parser accepts, in words (a settings error says it; the portal
+#: translates it).
+_EXPECTED: dict[Parser, Text] = {}
+
+
+def _expects(text: Text) -> Callable[[Parser], Parser]:
+    """Decorator: ``parse`` accepts ``text`` (also its docstring, in English)."""
+
+    def register(parse: Parser) -> Parser:
+        parse.__doc__ = str(text)
+        _EXPECTED[parse] = text
+        return parse
+
+    return register
+
+
+def expected(parse: Parser) -> Text:
+    """What ``parse`` accepts, in words."""
+    return _EXPECTED.get(parse) or Text(parse.__doc__ or "a valid value")
+
+
 def _whole(low: int, high: int) -> Parser:
     def parse(value: Any) -> int:
         if isinstance(value, bool):
@@ -197,11 +218,12 @@ def _whole(low: int, high: int) -> Parser:
             raise ValueError
         return number
 
-    parse.__doc__ = f"a whole number from {low} to {high}"
-    return parse
+    return _expects(
+        Text("a whole number from %(low)s to %(high)s", low=low, high=high)
+    )(parse)
 
 
-def _names(check: Callable[[str], bool], what: str, allow_empty: bool) -> Parser:
+def _names(check: Callable[[str], bool], what: Text, allow_empty: bool) -> Parser:
     def parse(value: Any) -> list[str]:
         if isinstance(value, str):
             items = [v.strip() for v in value.split(",") if v.strip()]
@@ -213,12 +235,11 @@ def _names(check: Callable[[str], bool], what: str, allow_empty: bool) -> Parser
             raise ValueError
         return list(dict.fromkeys(items))
 
-    parse.__doc__ = what
-    return parse
+    return _expects(what)(parse)
 
 
+@_expects(Text("a regular expression of at most 200 characters"))
 def _pattern(value: Any) -> str:
-    """a regular expression of at most 200 characters"""
     if not isinstance(value, str) or not 0 < len(value) <= 200:
         raise ValueError
     try:
@@ -228,8 +249,8 @@ def _pattern(value: Any) -> str:
     return value
 
 
+@_expects(Text("on or off"))
 def _switch(value: Any) -> bool:
-    """on or off"""
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -241,15 +262,15 @@ def _switch(value: Any) -> bool:
     raise ValueError
 
 
+@_expects(Text("a time zone name like Asia/Tashkent"))
 def _timezone(value: Any) -> str:
-    """a time zone name like Asia/Tashkent"""
     if isinstance(value, str) and is_timezone(value.strip()):
         return value.strip()
     raise ValueError
 
 
+@_expects(Text("a colour like #0a66c2"))
 def _color(value: Any) -> str:
-    """a colour like #0a66c2"""
     if isinstance(value, str) and is_color(value.strip()):
         return value.strip().lower()
     raise ValueError
@@ -263,8 +284,7 @@ def _text(limit: int) -> Parser:
             raise ValueError
         return value.strip()
 
-    parse.__doc__ = f"a text of at most {limit} characters"
-    return parse
+    return _expects(Text("a text of at most %(limit)s characters", limit=limit))(parse)
 
 
 _REGION = re.compile(r"^(\*|[A-Z]{2})$")
@@ -288,14 +308,14 @@ SETTINGS: tuple[Setting, ...] = (
         "regions whose phone numbers are accepted",
         _names(
             lambda r: bool(_REGION.match(r)),
-            "region codes like UZ,KZ, or * for any",
+            Text("region codes like UZ,KZ, or * for any"),
             False,
         ),
     ),
     Setting(
         "documents",
         "document logins offered",
-        _names(lambda d: d in ("hotel", "ticket"), "hotel and/or ticket", True),
+        _names(lambda d: d in ("hotel", "ticket"), Text("hotel and/or ticket"), True),
     ),
     Setting("ticket_pattern", "what a travel ticket number looks like", _pattern),
     Setting(
@@ -332,7 +352,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "languages",
         "the languages the portal offers",
-        _names(lambda x: x in GUEST_LANGUAGES, "uz, uz_Cyrl, ru and/or en", False),
+        _names(
+            lambda x: x in GUEST_LANGUAGES, Text("uz, uz_Cyrl, ru and/or en"), False
+        ),
     ),
     Setting("timezone", "the venue's time zone, for times shown to guests", _timezone),
 )
@@ -368,7 +390,7 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise InvalidInput(f"expected name=value, got {pair!r}")
+            raise InvalidInput("expected name=value, got %(pair)r", pair=pair)
         changes[name.strip()] = value
     return changes
 
@@ -389,7 +411,9 @@ def update_settings(
     for name, value in changes.items():
         if name not in BY_NAME and name not in OTHER:
             raise InvalidInput(
-                f"unknown setting {name!r}; settings: {', '.join(known)}"
+                "unknown setting %(name)r; settings: %(known)s",
+                name=name,
+                known=", ".join(known),
             )
         if name in BY_NAME:
             if value is None or value == "":
@@ -400,7 +424,10 @@ def update_settings(
                 policy[name] = setting.parse(value)
             except ValueError:
                 raise InvalidInput(
-                    f"{name}: expected {setting.parse.__doc__}, got {value!r}"
+                    "%(name)s: expected %(expected)s, got %(value)r",
+                    name=name,
+                    expected=expected(setting.parse),
+                    value=value,
                 ) from None
     if "sms_providers" in changes:
         policy = _set_gateways(policy, changes["sms_providers"], list(gateways))
@@ -442,12 +469,16 @@ def _set_gateways(
     if value is None or value == "" or value == []:
         policy.pop("sms_providers", None)
         return policy
-    parse = _names(lambda n: n in gateways, "names of configured SMS gateways", False)
+    parse = _names(
+        lambda n: n in gateways, Text("names of configured SMS gateways"), False
+    )
     try:
         policy["sms_providers"] = parse(value)
     except ValueError:
         raise InvalidInput(
-            f"sms_providers: expected names of configured SMS gateways "
-            f"({', '.join(gateways) or 'none configured'}), got {value!r}"
+            "sms_providers: expected names of configured SMS gateways "
+            "(%(gateways)s), got %(value)r",
+            gateways=", ".join(gateways) or Text("none configured"),
+            value=value,
         ) from None
     return policy

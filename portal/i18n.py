@@ -18,6 +18,11 @@ The core (``hotspot``) never imports Flask or Babel: :mod:`hotspot.messages` kee
 the English texts by key, and :data:`MESSAGES` below repeats them as
 ``lazy_gettext`` literals so that ``pybabel extract`` finds them
 (``tests/unit/test_translations.py`` checks that the two stay the same).
+
+The core's errors (:class:`hotspot.errors.DomainError`) carry an English template
+and its values; ``pybabel extract`` reads the templates from ``hotspot/`` itself
+(README.md, "Translations") and :func:`error_text` shows them in the page's
+language. The JSON API and the CLI keep the English ``exc.message``.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, request, session, url_for
-from flask_babel import Babel, get_locale, lazy_gettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
 from flask_babel.speaklater import LazyString
 
+from hotspot.errors import DomainError, Text
 from hotspot.messages import message as english_message
 
 #: The supported locales, in the order of the language switch.
@@ -243,3 +249,38 @@ def message_text(key: str) -> str:
     the portal does not know yet)."""
     text = MESSAGES.get(key)
     return str(text) if text is not None else english_message(key)
+
+
+#: The pages' own words for some error keys (the core's are terse).
+ERROR_TEXTS: dict[str, LazyString] = {
+    "login_failed": lazy_gettext("Wrong e-mail or password."),
+    "login_limited": lazy_gettext(
+        "Too many failed logins. Wait 15 minutes and try again."
+    ),
+    "wrong_totp": lazy_gettext("Wrong code. Check the time on your phone."),
+}
+
+
+def error_text(exc: DomainError) -> str:
+    """A core error as a cabinet or admin page shows it, in the current language."""
+    own = ERROR_TEXTS.get(exc.key)
+    return str(own) if own is not None else translate(exc.text)
+
+
+def translate(text: Text) -> str:
+    """``text`` in the current language, its values filled in (a value that is a
+    :class:`Text` translated too). Where the translation is missing, or its
+    placeholders do not fit the values, the English text."""
+    params = {
+        name: translate(value) if isinstance(value, Text) else value
+        for name, value in text.params.items()
+    }
+    translated = gettext(text.template)
+    if not params:
+        return translated
+    for template in (translated, text.template):
+        try:
+            return template % params
+        except (KeyError, ValueError, TypeError):
+            continue
+    return str(text)

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Text
 from ..models import Router
 from ..units import UnitError, parse_rate_limit
 
 
-def _port(value: int, what: str) -> int:
+def _port(value: int, what: Text) -> int:
     if not 1 <= value <= 65535:
-        raise InvalidInput(f"{what}: a port from 1 to 65535")
+        raise InvalidInput("%(what)s: a port from 1 to 65535", what=what)
     return value
 
 
@@ -33,11 +33,11 @@ def set_router_control(
 ) -> Router:
     """Change what is given (``""`` clears bandwidth and network)."""
     if coa_port is not None:
-        router.coa_port = _port(coa_port, "incoming RADIUS port")
+        router.coa_port = _port(coa_port, Text("incoming RADIUS port"))
     if coa_enabled is not None:
         router.coa_enabled = coa_enabled
     if api_port is not None:
-        router.api_port = _port(api_port, "API port")
+        router.api_port = _port(api_port, Text("API port"))
     if api_username is not None:
         router.api_username = api_username[:64] or None
     if api_password is not None:
@@ -46,12 +46,14 @@ def set_router_control(
         try:
             router.bandwidth = parse_rate_limit(bandwidth) if bandwidth else None
         except UnitError as exc:
-            raise InvalidInput(str(exc)) from exc
+            raise InvalidInput(exc.text) from exc
     if hotspot_network is not None:
         try:
             network = ipaddress.ip_network(hotspot_network) if hotspot_network else None
         except ValueError as exc:
-            raise InvalidInput(f"not a network: {hotspot_network!r}") from exc
+            raise InvalidInput(
+                "not a network: %(network)r", network=hotspot_network
+            ) from exc
         router.hotspot_network = str(network) if network else None
     session.flush()
     return router

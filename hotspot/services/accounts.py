@@ -84,7 +84,7 @@ def may(account: Account, permission: str) -> bool:
 def normalise_email(text: str) -> str:
     email = (text or "").strip().lower()
     if not _EMAIL_RE.match(email):
-        raise InvalidInput(f"not an e-mail address: {text!r}")
+        raise InvalidInput("not an e-mail address: %(text)r", text=text)
     return email
 
 
@@ -96,7 +96,10 @@ def generate_password() -> str:
 def _check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH or len(password) > 200:
         raise InvalidInput(
-            f"password: {MIN_PASSWORD_LENGTH} to 200 characters", key="weak_password"
+            "password: %(low)s to %(high)s characters",
+            key="weak_password",
+            low=MIN_PASSWORD_LENGTH,
+            high=200,
         )
     return password
 
@@ -106,12 +109,14 @@ def add_account(
 ) -> Account:
     """A new account: the operator (``owner`` None) or one of ``owner``'s staff."""
     if role not in {r.value for r in Role}:
-        raise InvalidInput(f"role: operator, owner, manager or cashier, not {role!r}")
+        raise InvalidInput(
+            "role: operator, owner, manager or cashier, not %(role)r", role=role
+        )
     if (role == Role.OPERATOR) != (owner is None):
         raise InvalidInput("the operator has no owner; every other role has one")
     email = normalise_email(email)
     if session.scalar(select(Account.id).where(Account.email == email)):
-        raise AlreadyExists(f"an account {email} exists")
+        raise AlreadyExists("an account %(email)s exists", email=email)
     account = Account(
         email=email,
         role=role,
@@ -130,7 +135,7 @@ def get_account(session: Session, email: str) -> Account:
         select(Account).where(Account.email == normalise_email(email))
     )
     if account is None:
-        raise NotFound(f"no account {email}")
+        raise NotFound("no account %(email)s", email=email)
     return account
 
 

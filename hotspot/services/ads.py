@@ -56,7 +56,7 @@ def check_image(data: bytes) -> tuple[bytes, str, int, int]:
 
     if len(data) > MAX_UPLOAD:
         raise InvalidInput(
-            f"the image is too large: at most {MAX_UPLOAD // (1024 * 1024)} MB"
+            "the image is too large: at most %(mb)s MB", mb=MAX_UPLOAD // (1024 * 1024)
         )
     if data[:512].lstrip().startswith(b"<"):
         raise InvalidInput(
@@ -72,9 +72,13 @@ def check_image(data: bytes) -> tuple[bytes, str, int, int]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise broken from None
     if kind not in FORMATS:
-        raise InvalidInput(f"{kind} images are refused: upload PNG, JPEG, WebP or GIF")
+        raise InvalidInput(
+            "%(kind)s images are refused: upload PNG, JPEG, WebP or GIF", kind=kind
+        )
     if max(size) > MAX_SIDE:
-        raise InvalidInput(f"the image is too large: at most {MAX_SIDE} pixels a side")
+        raise InvalidInput(
+            "the image is too large: at most %(side)s pixels a side", side=MAX_SIDE
+        )
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()
@@ -155,7 +159,9 @@ def _router_ids(session: Session, owner: Owner, routers: Iterable[str]) -> list[
             )
         )
         if router is None:
-            raise NotFound(f"no router {nas_id!r} for {owner.name}")
+            raise NotFound(
+                "no router %(nas)r for %(owner)s", nas=nas_id, owner=owner.name
+            )
         router_ids.append(router.id)
     return router_ids
 
@@ -185,7 +191,7 @@ def get_banner(session: Session, owner: Owner, banner_id: int) -> AdBanner:
     """The owner's banner; NotFound for another owner's (or none)."""
     banner = session.get(AdBanner, banner_id)
     if banner is None or banner.owner_id != owner.id:
-        raise NotFound(f"no banner {banner_id} for {owner.name}")
+        raise NotFound("no banner %(id)s for %(owner)s", id=banner_id, owner=owner.name)
     return banner
 
 

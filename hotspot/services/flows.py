@@ -211,7 +211,7 @@ def moment(value: str) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise InvalidInput(f"not a time: {value!r}", "bad_time") from exc
+        raise InvalidInput("not a time: %(value)r", "bad_time", value=value) from exc
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
@@ -242,7 +242,9 @@ def subject_of(phone: str | None = None, card: str | None = None) -> str:
     if phone:
         digits = "".join(ch for ch in phone if ch.isdigit())
         if len(digits) < 7:
-            raise InvalidInput(f"not a phone number: {phone!r}", "bad_phone")
+            raise InvalidInput(
+                "not a phone number: %(phone)r", "bad_phone", phone=phone
+            )
         return digits
     if card:
         return card.strip().upper()

@@ -75,7 +75,7 @@ def blacklist_phone(
     its sessions online there get a Disconnect."""
     phone = normalise_phone(phone_text, ("*",))
     if phone is None:
-        raise InvalidInput(f"not a phone number: {phone_text!r}")
+        raise InvalidInput("not a phone number: %(phone)r", phone=phone_text)
     owner_id = owner.id if owner else None
     existing = session.scalar(
         select(PhoneBlacklist).where(
@@ -108,7 +108,7 @@ def list_blacklist(
     if phone_text is not None:
         phone = normalise_phone(phone_text, ("*",))
         if phone is None:
-            raise InvalidInput(f"not a phone number: {phone_text!r}")
+            raise InvalidInput("not a phone number: %(phone)r", phone=phone_text)
         query = query.where(PhoneBlacklist.phone == phone)
     return list(session.scalars(query))
 
@@ -570,17 +570,27 @@ def import_registrations(
         if lineno == 1 and row[0].strip().lower() in ("reference", "room", "ticket"):
             continue  # header
         if len(row) != 4:
-            raise InvalidInput(f"line {lineno}: expected 4 columns, found {len(row)}")
+            raise InvalidInput(
+                "line %(line)s: expected 4 columns, found %(found)s",
+                line=lineno,
+                found=len(row),
+            )
         ref, name = _norm_reference(row[0]), _norm_surname(row[1])
         if not ref or not name or len(ref) > 40 or len(name) > 100:
-            raise InvalidInput(f"line {lineno}: reference and surname are required")
+            raise InvalidInput(
+                "line %(line)s: reference and surname are required", line=lineno
+            )
         try:
             start = _parse_time(row[2], zone)
             end = _parse_time(row[3], zone)
         except ValueError as exc:
-            raise InvalidInput(f"line {lineno}: {exc}") from exc
+            raise InvalidInput(
+                "line %(line)s: %(error)s", line=lineno, error=str(exc)
+            ) from exc
         if end <= start:
-            raise InvalidInput(f"line {lineno}: valid_until must be after valid_from")
+            raise InvalidInput(
+                "line %(line)s: valid_until must be after valid_from", line=lineno
+            )
         new.append(
             Registration(
                 owner_id=owner.id,

@@ -89,7 +89,7 @@ def get_live_session(session: Session, owner: Owner, session_id: int) -> RadiusS
         .where(RadiusSession.id == session_id, Router.owner_id == owner.id)
     )
     if rs is None:
-        raise NotFound(f"no open session {session_id}")
+        raise NotFound("no open session %(id)s", id=session_id)
     return rs
 
 
@@ -112,7 +112,7 @@ def change_session_speed(
     try:
         rate = parse_rate_limit(rate)
     except UnitError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(exc.text) from exc
     queue_for_sessions(session, [rs], "rate_change", now, rate_limit=rate)
     return rs
 
@@ -137,7 +137,7 @@ def change_speed(
     try:
         rate = parse_rate_limit(rate)
     except UnitError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(exc.text) from exc
     if voucher_code is not None:
         vouchers = [get_voucher(session, owner, voucher_code)]
     else:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Text
 from ..models import SmsPrice
 
 #: Chart units the cost table groups by (PostgreSQL's date_trunc fields).
@@ -27,11 +27,13 @@ def parse_price(value: str) -> Decimal:
     """``"120"``, ``"95.50"``, ``"95,5"`` -> a price with two decimals."""
     word = (value or "").strip().replace(",", ".").replace(" ", "")
     if not re.fullmatch(r"[0-9]{1,7}(\.[0-9]{1,2})?", word):
-        raise InvalidInput(f"price: a number like 120 or 95.50, not {value!r}")
+        raise InvalidInput(
+            "price: a number like 120 or 95.50, not %(value)r", value=value
+        )
     try:
         price = Decimal(word).quantize(Decimal("0.01"))
     except InvalidOperation as exc:  # pragma: no cover - the pattern rules it out
-        raise InvalidInput(f"price: not a number: {value!r}") from exc
+        raise InvalidInput("price: not a number: %(value)r", value=value) from exc
     if price > MAX_PRICE:
         raise InvalidInput("price: at most 1,000,000")
     return price
@@ -48,8 +50,9 @@ def set_price(
     """The price of one SMS through ``provider`` (a configured gateway) from now."""
     if provider not in gateways:
         raise InvalidInput(
-            f"gateway: one of {', '.join(gateways) or 'none configured'}, "
-            f"not {provider!r}"
+            "gateway: one of %(gateways)s, not %(provider)r",
+            gateways=", ".join(gateways) or Text("none configured"),
+            provider=provider,
         )
     row = SmsPrice(provider=provider, price=price, valid_from=now, set_by=actor)
     session.add(row)
@@ -104,7 +107,7 @@ def costs(
     """Cost per ``unit`` (local to ``tz``) and gateway of the messages created in
     [since, until), of one owner (None: every owner)."""
     if unit not in UNITS:
-        raise InvalidInput(f"unit: one of {', '.join(UNITS)}")
+        raise InvalidInput("unit: one of %(units)s", units=", ".join(UNITS))
     query = text(_COSTS.format(owner="AND m.owner_id = :owner" if owner_id else ""))
     params = {"unit": unit, "tz": tz, "since": since, "until": until}
     if owner_id:

@@ -40,7 +40,7 @@ def _rate(text: str) -> str:
     try:
         return parse_rate_limit(text)
     except UnitError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(exc.text) from exc
 
 
 def _owner_voucher(session: Session, owner: Owner, code: str) -> Voucher | None:
@@ -67,7 +67,9 @@ def set_override(
     voucher = _owner_voucher(session, owner, who.upper()) if who else None
     phone = None if voucher else normalise_phone(who, ("*",))
     if voucher is None and phone is None:
-        raise InvalidInput(f"neither a phone number nor a card of yours: {who!r}")
+        raise InvalidInput(
+            "neither a phone number nor a card of yours: %(who)r", who=who
+        )
     where = (
         SpeedOverride.voucher_id == voucher.id
         if voucher
@@ -97,7 +99,7 @@ def remove_override(
     that speed is set; without one they keep theirs until they log in again)."""
     found = session.get(SpeedOverride, override_id)
     if found is None or found.owner_id != owner.id:
-        raise NotFound(f"no speed override {override_id}")
+        raise NotFound("no speed override %(id)s", id=override_id)
     online = _online(session, owner, found)
     fallback = _usual_rate(session, owner, found)
     session.delete(found)

@@ -49,7 +49,7 @@ def add_tariff(
     if validity_from not in ("first_use", "creation"):
         raise InvalidInput("validity counts from first_use or creation")
     if not 1 <= max_devices <= MAX_DEVICES:
-        raise InvalidInput(f"devices at once: 1 to {MAX_DEVICES}")
+        raise InvalidInput("devices at once: 1 to %(max)s", max=MAX_DEVICES)
     if kind == "metered" and price_per_mb is None and price_per_minute is None:
         raise InvalidInput("a metered tariff needs a price per MB and/or per minute")
     if kind != "metered" and (price_per_mb is not None or price_per_minute is not None):
@@ -72,7 +72,9 @@ def add_tariff(
             max_devices=max_devices,
             archived=False,
         )
-    except (UnitError, ArithmeticError) as exc:
+    except UnitError as exc:
+        raise InvalidInput(exc.text) from exc
+    except ArithmeticError as exc:
         raise InvalidInput(str(exc)) from exc
     for amount in (tariff.price, tariff.price_per_mb, tariff.price_per_minute):
         if amount is not None and amount < 0:
@@ -93,7 +95,9 @@ def add_tariff(
     if session.scalar(
         select(Tariff.id).where(Tariff.owner_id == owner.id, Tariff.name == name)
     ):
-        raise AlreadyExists(f"tariff {name!r} exists for {owner.name}")
+        raise AlreadyExists(
+            "tariff %(name)r exists for %(owner)s", name=name, owner=owner.name
+        )
     session.add(tariff)
     session.flush()
     return tariff
@@ -116,7 +120,7 @@ def guest_fields(
         try:
             period = parse_duration(reset_period)
         except UnitError as exc:
-            raise InvalidInput(f"reset period: {exc}") from exc
+            raise InvalidInput("reset period: %(reason)s", reason=exc.text) from exc
         if not 60 <= period <= _MAX_SECONDS:
             raise InvalidInput("reset period: from 1 minute to 68 years")
     if mode == GuestMode.REGULAR and period is None:
@@ -216,7 +220,9 @@ def delete_tariff(session: Session, owner: Owner, name: str) -> None:
         select(Voucher.id).where(Voucher.tariff_id == tariff.id).limit(1)
     ):
         raise InvalidInput(
-            f"tariff {name!r} has vouchers: archive it instead", key="tariff_in_use"
+            "tariff %(name)r has vouchers: archive it instead",
+            key="tariff_in_use",
+            name=name,
         )
     session.delete(tariff)
     session.flush()
@@ -227,5 +233,5 @@ def get_tariff(session: Session, owner: Owner, name: str) -> Tariff:
         select(Tariff).where(Tariff.owner_id == owner.id, Tariff.name == name)
     )
     if tariff is None:
-        raise NotFound(f"no tariff {name!r} for {owner.name}")
+        raise NotFound("no tariff %(name)r for %(owner)s", name=name, owner=owner.name)
     return tariff

@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExists, DomainError, InvalidInput, NotFound
+from ..errors import AlreadyExists, DomainError, InvalidInput, NotFound, Text
 from ..models import ApiToken, Owner, Router
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -27,7 +27,7 @@ def add_owner(session: Session, name: str, display_name: str = "") -> Owner:
     if not _NAME_RE.match(name):
         raise InvalidInput("owner name: letters, digits, '.', '_' or '-', up to 64")
     if session.scalar(select(Owner.id).where(Owner.name == name)):
-        raise AlreadyExists(f"owner {name!r} exists")
+        raise AlreadyExists("owner %(name)r exists", name=name)
     owner = Owner(name=name, display_name=display_name or name)
     session.add(owner)
     session.flush()
@@ -37,7 +37,7 @@ def add_owner(session: Session, name: str, display_name: str = "") -> Owner:
 def get_owner(session: Session, name: str) -> Owner:
     owner = session.scalar(select(Owner).where(Owner.name == name))
     if owner is None:
-        raise NotFound(f"no owner {name!r}")
+        raise NotFound("no owner %(name)r", name=name)
     return owner
 
 
@@ -61,9 +61,9 @@ def add_router(
     ip = _ip(ip_address)
     secret = _secret(secret)
     if session.scalar(select(Router.id).where(Router.nas_identifier == nas_identifier)):
-        raise AlreadyExists(f"router {nas_identifier!r} exists")
+        raise AlreadyExists("router %(nas)r exists", nas=nas_identifier)
     if session.scalar(select(Router.id).where(Router.ip_address == ip)):
-        raise AlreadyExists(f"a router with address {ip} exists")
+        raise AlreadyExists("a router with address %(ip)s exists", ip=ip)
     router = Router(
         owner=owner,
         nas_identifier=nas_identifier,
@@ -98,7 +98,7 @@ def add_owner_router(
         select(func.count(Router.id)).where(Router.owner_id == owner.id)
     )
     if (count or 0) >= limit:
-        raise RouterQuota(f"at most {limit} routers per owner")
+        raise RouterQuota("at most %(limit)s routers per owner", limit=limit)
     secret = generate_router_secret()
     return add_router(session, owner, nas_identifier, ip_address, secret, title=title)
 
@@ -112,13 +112,16 @@ def check_router_secret(secret: str) -> None:
     """Raise :class:`InvalidInput` unless ``secret`` is fit to be a RADIUS secret."""
     if len(secret) < MIN_SECRET_LENGTH:
         raise InvalidInput(
-            f"RADIUS secret too short ({len(secret)} characters): use at least "
-            f"{MIN_SECRET_LENGTH}, e.g. a generated one"
+            "RADIUS secret too short (%(length)s characters): use at least "
+            "%(min)s, e.g. a generated one",
+            length=len(secret),
+            min=MIN_SECRET_LENGTH,
         )
     if len(secret) > MAX_SECRET_LENGTH or not secret.isprintable() or " " in secret:
         raise InvalidInput(
-            f"RADIUS secret: {MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} printable "
-            "characters, no spaces"
+            "RADIUS secret: %(min)s to %(max)s printable characters, no spaces",
+            min=MIN_SECRET_LENGTH,
+            max=MAX_SECRET_LENGTH,
         )
 
 
@@ -132,7 +135,7 @@ def get_router(
         query = query.where(Router.owner_id == owner.id)
     router = session.scalar(query)
     if router is None:
-        raise NotFound(f"no router {nas_identifier!r}")
+        raise NotFound("no router %(nas)r", nas=nas_identifier)
     return router
 
 
@@ -183,7 +186,7 @@ def update_router(
             select(Router.id).where(Router.ip_address == ip, Router.id != router.id)
         )
         if taken:
-            raise AlreadyExists(f"a router with address {ip} exists")
+            raise AlreadyExists("a router with address %(ip)s exists", ip=ip)
         router.ip_address = ip
     if secret is not None:
         router.radius_secret = _secret(secret)
@@ -201,7 +204,7 @@ def _ip(text: str) -> str:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError as exc:
-        raise InvalidInput(f"not an IP address: {text!r}") from exc
+        raise InvalidInput("not an IP address: %(text)r", text=text) from exc
 
 
 def _secret(secret: str) -> str:
@@ -262,7 +265,7 @@ def _token_hash(token: str) -> str:
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
-def _host_name(text: str, what: str) -> str:
+def _host_name(text: str, what: Text) -> str:
     """An IP address or a DNS name, lower case."""
     value = text.strip().lower().rstrip(".")
     try:
@@ -271,7 +274,9 @@ def _host_name(text: str, what: str) -> str:
         pass
     labels = value.split(".")
     if len(value) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
-        raise InvalidInput(f"{what}: not a host name or an IP address: {text!r}")
+        raise InvalidInput(
+            "%(what)s: not a host name or an IP address: %(text)r", what=what, text=text
+        )
     return value
 
 
@@ -281,7 +286,9 @@ def _networks(values: list[str]) -> list[str]:
         try:
             out.append(str(ipaddress.ip_network(text.strip(), strict=False)))
         except ValueError as exc:
-            raise InvalidInput(f"portal address: not an address: {text!r}") from exc
+            raise InvalidInput(
+                "portal address: not an address: %(text)r", text=text
+            ) from exc
     return out
 
 
@@ -315,11 +322,11 @@ def set_router_trust(
     if portal_addresses is not None:
         router.portal_addresses = _networks(portal_addresses)
     if hotspot_hosts is not None:
-        hosts = [_host_name(h, "hotspot host") for h in hotspot_hosts]
+        hosts = [_host_name(h, Text("hotspot host")) for h in hotspot_hosts]
         router.hotspot_hosts = list(dict.fromkeys(hosts))
     if cloud_name is not None:
         router.cloud_name = (
-            _host_name(cloud_name, "cloud name") if cloud_name.strip() else None
+            _host_name(cloud_name, Text("cloud name")) if cloud_name.strip() else None
         )
     if api_vouches is not None:
         router.api_vouches = api_vouches

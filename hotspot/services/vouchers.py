@@ -199,7 +199,7 @@ def get_voucher(session: Session, owner: Owner, code: str) -> Voucher:
         select(Voucher).where(Voucher.owner_id == owner.id, Voucher.code == code)
     )
     if voucher is None:
-        raise NotFound(f"no voucher {code!r}")
+        raise NotFound("no voucher %(code)r", code=code)
     return voucher
 
 
@@ -238,7 +238,7 @@ def revoke_voucher(
 def get_batch(session: Session, owner: Owner, batch_id: int) -> VoucherBatch:
     batch = session.get(VoucherBatch, batch_id)
     if batch is None or batch.owner_id != owner.id:
-        raise NotFound(f"no batch {batch_id}")
+        raise NotFound("no batch %(batch)s", batch=batch_id)
     return batch
 
 
@@ -281,7 +281,7 @@ def batch_sheet(
     """What the print sheet (HTML or PDF) of a batch shows, in the guests'
     ``language`` (hotspot.cards.WORDS)."""
     if language not in WORDS:
-        raise InvalidInput(f"language: one of {', '.join(WORDS)}")
+        raise InvalidInput("language: one of %(languages)s", languages=", ".join(WORDS))
     batch = get_batch(session, owner, batch_id)
     tariff = session.get(Tariff, batch.tariff_id) if batch.tariff_id else None
     vouchers = list_vouchers(session, owner, batch_id=batch.id, limit=10000)

@@ -19,6 +19,7 @@ from hotspot.models import SmsPrice
 from hotspot.services import sms_costs as sc
 
 from ..extensions import db
+from ..i18n import error_text
 from ..sms import providers
 from ..staff import audit, now
 from .routes import bp, operator
@@ -45,7 +46,7 @@ def sms_prices() -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit("sms.price", {"gateway": form.provider.data, "price": str(price)})
             flash(gettext("Price saved."))

@@ -36,6 +36,7 @@ from ..cabinet import routes as cabinet
 from ..cabinet.ads import ad_statistics
 from ..cabinet.forms import FlowSearchForm, OwnerForm, StaffForm
 from ..extensions import db
+from ..i18n import error_text
 from ..pages import all_rows, csv_response, keyset_list, paginate
 from ..staff import audit, now, staff_required
 
@@ -94,7 +95,7 @@ def owners() -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit("owner.add", {"name": owner.name}, owner_id=owner.id)
             return redirect(url_for(".owner", owner_id=owner.id))
@@ -128,7 +129,7 @@ def owner(owner_id: int) -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
             password = None
         else:
             audit(
@@ -370,7 +371,7 @@ def flow_report() -> Any:
             result = _flow_output(form, period)
         except DomainError as exc:
             db.session.rollback()
-            flash(cabinet.error_text(exc), "error")
+            flash(error_text(exc), "error")
         else:
             if isinstance(result, Response):
                 return result

@@ -28,10 +28,11 @@ from hotspot.services.ads import (
 from hotspot.venues import OwnerPolicy, owner_timezone, update_settings
 
 from ..extensions import db
+from ..i18n import error_text
 from ..pages import csv_response
 from ..staff import audit, now, staff_required
 from .forms import ActionForm, AdDelayForm, AdForm, AdScheduleForm, AdWeightForm
-from .routes import bp, error_text
+from .routes import bp
 
 #: The statistics on the page: the last 30 days.
 STATS_DAYS = 30

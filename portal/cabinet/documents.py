@@ -25,6 +25,7 @@ from hotspot.services.identification import import_registrations
 from hotspot.venues import owner_timezone
 
 from ..extensions import db
+from ..i18n import error_text
 from ..pages import all_rows, csv_response, paginate
 from ..staff import audit, now, staff_required
 from .forms import ActionForm
@@ -186,7 +187,7 @@ def registrations() -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit("registration.add", _detail(reg))
             flash(gettext("Added."))
@@ -229,7 +230,7 @@ def registrations_import() -> Any:
         )
     except DomainError as exc:
         db.session.rollback()
-        flash(gettext("Nothing imported: %(why)s", why=exc.message), "error")
+        flash(gettext("Nothing imported: %(why)s", why=error_text(exc)), "error")
     else:
         audit("registration.import", {"kind": form.kind.data, "added": count})
         flash(gettext("Imported %(n)d registrations.", n=count))

@@ -41,7 +41,7 @@ from hotspot.venues import (
 
 from ..extensions import db
 from ..guest.forms import DocumentForm, PhoneForm, VoucherForm
-from ..i18n import LANGUAGE_NAMES, language_links
+from ..i18n import LANGUAGE_NAMES, error_text, language_links
 from ..security import csp_nonce
 from ..sms import providers
 from ..staff import audit, staff_required
@@ -108,7 +108,7 @@ def look() -> Any:
             update_settings(db.session, g.owner, changes, gateways)
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             if changes:
                 audit("settings.update", {"changes": changes})

@@ -39,6 +39,7 @@ from hotspot.services.tenancy import (
 )
 
 from ..extensions import db
+from ..i18n import error_text
 from ..staff import audit, staff_required
 from .forms import ActionForm, RouterForm
 from .routes import bp
@@ -72,7 +73,7 @@ def router_new() -> Any:
             flash(gettext("You have as many routers as you may add."), "error")
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit(
                 "router.add",

@@ -59,6 +59,7 @@ from hotspot.venues import SETTINGS, owner_timezone, update_settings, venue_sett
 
 from ..charts import bar_chart
 from ..extensions import db
+from ..i18n import error_text
 from ..pages import all_rows, csv_response, keyset_list, keyset_paginate, paginate
 from ..security import csp_nonce
 from ..sms import providers
@@ -85,16 +86,6 @@ from .forms import (
 )
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet", template_folder="templates")
-
-
-def error_text(exc: DomainError) -> str:
-    if exc.key == "login_failed":
-        return gettext("Wrong e-mail or password.")
-    if exc.key == "login_limited":
-        return gettext("Too many failed logins. Wait 15 minutes and try again.")
-    if exc.key == "wrong_totp":
-        return gettext("Wrong code. Check the time on your phone.")
-    return exc.message
 
 
 def page_url(**changes: Any) -> str:
@@ -507,7 +498,7 @@ def act_on_session(owner: Owner, session_id: int, speed: bool) -> Any:
         abort(404)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         detail = {"session": rs.id, "user": live_rows([(rs, "", "")])[0][0]}
         if speed:
@@ -594,7 +585,7 @@ def blacklist_view(owner_id: int | None, template: str) -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit("blacklist.add", {"phone": mask(entry.phone), "reason": entry.reason})
             flash(gettext("Blocked %(phone)s.", phone=mask(entry.phone)))
@@ -699,7 +690,7 @@ def tariffs() -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit("tariff.add", {"name": t.name})
             return redirect(url_for(".tariffs"))
@@ -933,7 +924,7 @@ def settings() -> Any:
             update_settings(db.session, g.owner, changes, gateways)
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             if changes:
                 audit("settings.update", {"changes": changes})

@@ -22,9 +22,10 @@ from hotspot.services.speeds import (
 )
 
 from ..extensions import db
+from ..i18n import error_text
 from ..staff import audit, now, staff_required
 from .forms import ActionForm
-from .routes import bp, error_text
+from .routes import bp
 
 
 def limits_context() -> dict[str, Any]:

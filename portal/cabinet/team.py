@@ -16,6 +16,7 @@ from hotspot.models import Account
 from hotspot.services import accounts as acc
 
 from ..extensions import db
+from ..i18n import error_text
 from ..staff import audit, now, staff_required
 from .forms import ActionForm, StaffForm
 from .routes import bp
@@ -48,7 +49,7 @@ def staff() -> Any:
             )
         except DomainError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(error_text(exc), "error")
         else:
             audit("account.add", {"email": account.email, "role": account.role})
             return _page(StaffForm(formdata=None), password, account.email)

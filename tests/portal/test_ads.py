@@ -161,6 +161,19 @@ def test_api_refuses_bad_uploads_clearly(client, token, data, filename, reason):
     assert client.get("/api/v1/ads", headers=token).get_json() == []
 
 
+def test_api_refusals_stay_english_in_any_language(client, token):
+    """The cabinet shows a refusal in its language; the JSON API keeps the English
+    text and key its clients match on, whatever the language asked for."""
+    client.get("/?lang=ru")  # the language switch, remembered in the session
+    headers = {**token, "Accept-Language": "ru"}
+    r = upload(client, headers, b"%PDF-1.4 not a picture", "banner.png")
+    assert r.status_code == 400
+    assert r.get_json() == {
+        "error": "invalid_input",
+        "message": "not an image: upload PNG, JPEG, WebP or GIF",
+    }
+
+
 def test_api_uploads_a_banner_and_reports_its_stats(client, token):
     r = upload(client, token, png(), weight="3", starts_at="2026-01-01T00:00")
     assert r.status_code == 201, r.get_json()

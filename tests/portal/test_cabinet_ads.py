@@ -117,6 +117,38 @@ def test_a_refused_upload_says_why_and_loses_nothing(
     assert [b.name for b in _banners(session_factory, owner)] == ["Kept"]
 
 
+@pytest.mark.parametrize(
+    ("locale", "refusal"),
+    [
+        ("ru", "это не изображение: загрузите PNG, JPEG, WebP или GIF"),
+        ("uz_Cyrl", "бу расм эмас: PNG, JPEG, WebP ёки GIF юкланг"),
+    ],
+)
+def test_a_refused_upload_says_why_in_the_cabinet_language(
+    owner_client, locale, refusal
+):
+    client, _, _ = owner_client
+    assert client.get(f"/cabinet/ads?lang={locale}").status_code == 200
+    r = _upload(client, b"just some text, not an image", name="Second")
+    assert r.status_code == 422
+    assert refusal in r.text
+    assert "not an image" not in r.text
+
+
+def test_a_settings_error_is_in_the_cabinet_language(owner_client):
+    """The core's settings check names the setting and what it expects, both
+    translated; what the owner typed is shown as typed."""
+    client, _, _ = owner_client
+    client.get("/cabinet/settings?lang=ru")
+    token = csrf(client, "/cabinet/settings")
+    r = client.post(
+        "/cabinet/settings", data={"csrf_token": token, "otp_length": "nine"}
+    )
+    assert "otp_length: ожидалось целое число от 4 до 6, получено &#39;nine&#39;" in (
+        r.text
+    )
+
+
 def test_weight_switch_delete_and_delay_need_the_token(owner_client, session_factory):
     client, owner, _ = owner_client
     _upload(client, png())

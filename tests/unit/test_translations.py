@@ -1,11 +1,15 @@
-"""The portal's translation catalogs: complete, compiled, up to date with the code,
-and the portal's copy of the core's messages identical to hotspot.messages.
+"""The portal's translation catalogs: complete, compiled, up to date with the code
+(the portal's strings and the core's error templates), the portal's copy of the
+core's messages identical to hotspot.messages, and the core's errors shown in the
+page's language.
 
 The commands that fix a failure are in README.md, "Translations"."""
 
 from __future__ import annotations
 
+import ast
 import io
+import shlex
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from babel.util import pathmatch
 
 from hotspot import messages as core_messages
 from portal import i18n
@@ -20,9 +25,31 @@ from portal import i18n
 REPO = Path(__file__).resolve().parents[2]
 PORTAL = REPO / "portal"
 TRANSLATIONS = PORTAL / "translations"
-#: The same keywords as the README's `pybabel extract -k lazy_gettext`.
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
 TRANSLATED = [locale for locale in i18n.LOCALES if locale != "en"]
+
+
+def _readme_extract() -> list[str]:
+    """The words of README.md's `pybabel extract` command ("Translations")."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Translations") :]
+    command = section[section.index(".venv/bin/pybabel extract") :]
+    command = command[: command.index("\n```")].replace("\\\n", " ")
+    return shlex.split(command.splitlines()[0])
+
+
+def _readme_keywords() -> set[str]:
+    words = _readme_extract()
+    return {words[i + 1] for i, word in enumerate(words) if word == "-k"}
+
+
+def _readme_inputs() -> list[str]:
+    """The directories the command extracts from (its words after ``-o FILE``)."""
+    words = _readme_extract()
+    return words[words.index("-o") + 2 :]
+
+
+#: The keywords of the README's command, besides pybabel's own.
+KEYWORDS = {**DEFAULT_KEYWORDS, **dict.fromkeys(_readme_keywords())}
 
 
 def _msgid(message_id: str | tuple[str, ...]) -> str:
@@ -60,10 +87,12 @@ def test_every_locale_has_a_catalog() -> None:
 def test_pot_covers_every_string_in_the_code() -> None:
     """`pybabel extract` run now would give the committed messages.pot's msgids."""
     method_map, options_map = _method_map()
+    assert _readme_inputs() == ["portal", "hotspot"]
     extracted = {
         _msgid(message)
+        for folder in _readme_inputs()
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(PORTAL),
+            str(REPO / folder),
             method_map,
             options_map,
             keywords=KEYWORDS,
@@ -73,8 +102,79 @@ def test_pot_covers_every_string_in_the_code() -> None:
     pot = _ids(_read_po(TRANSLATIONS / "messages.pot"))
     assert extracted - pot == set(), "strings missing from messages.pot: run extract"
     assert pot - extracted == set(), "stale strings in messages.pot: run extract"
-    # Sanity: the extraction really sees templates, Python and the lazy strings.
+    # Sanity: the extraction really sees templates, Python and the lazy strings,
+    # and the core's error templates (nested ones too), but not the CLI's or the
+    # JSON API's.
     assert {"Enter the code", "Page not found.", "Wrong PIN.", "Card number"} <= pot
+    assert {
+        "not an image: upload PNG, JPEG, WebP or GIF",
+        "the image is too large: at most %(side)s pixels a side",
+        "not a size: %(text)r (try 500MB, 2GB)",
+        "on or off",
+        "a whole number from %(low)s to %(high)s",
+    } <= pot
+    assert "give an image file, or --remove" not in pot  # hotspot/cli
+    assert "days: 1 to 366" not in pot  # portal/api
+
+
+def _extracted_python() -> list[Path]:
+    """The Python files the README's command extracts from (babel.cfg's ignores
+    left out)."""
+    method_map, _ = _method_map()
+    files = []
+    for folder in _readme_inputs():
+        for path in sorted((REPO / folder).rglob("*.py")):
+            relative = path.relative_to(REPO / folder).as_posix()
+            method = next((m for p, m in method_map if pathmatch(p, relative)), None)
+            if method == "python":
+                files.append(path)
+    return files
+
+
+def _error_classes(trees: list[ast.Module]) -> set[str]:
+    """The names of DomainError, UnitError and every class derived from them."""
+    found = {"DomainError", "UnitError"}
+    classes = [n for t in trees for n in ast.walk(t) if isinstance(n, ast.ClassDef)]
+    while True:
+        more = {
+            c.name
+            for c in classes
+            if any(getattr(b, "id", getattr(b, "attr", None)) in found for b in c.bases)
+        }
+        if more <= found:
+            return found
+        found |= more
+
+
+def _built_message(call: ast.Call) -> bool:
+    """Whether the first argument is a message built from values in the code
+    (an f-string, ``%``, ``+`` or ``.format()``) rather than a template."""
+    if not call.args:
+        return False
+    first = call.args[0]
+    if isinstance(first, ast.JoinedStr | ast.BinOp):
+        return True
+    return isinstance(first, ast.Call) and getattr(first.func, "attr", "") == "format"
+
+
+def test_every_error_message_is_a_template_pybabel_finds() -> None:
+    """Each error class the web pages may show is a `-k` keyword of the README's
+    command, and no error's message is built from values: the values go in as
+    keyword arguments (``InvalidInput("no tariff %(name)r", name=name)``), so that
+    the template is extracted and translated (hotspot/errors.py)."""
+    files = _extracted_python()
+    trees = [ast.parse(f.read_text(encoding="utf-8"), str(f)) for f in files]
+    classes = _error_classes(trees) | {"Text"}
+    assert classes - _readme_keywords() == set(), "add -k options to README.md"
+    built = [
+        f"{f.relative_to(REPO)}:{node.lineno}"
+        for f, tree in zip(files, trees, strict=True)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) in classes
+        and _built_message(node)
+    ]
+    assert built == [], "use a %(name)s template and keyword arguments"
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
