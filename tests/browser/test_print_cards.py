@@ -18,6 +18,8 @@ from hotspot.db import transaction
 from hotspot.services.vouchers import batch_sheet, generate_vouchers
 from tests import factories
 
+from .router_login import wait_for_login
+
 pytestmark = pytest.mark.browser
 
 CARDS = 13
@@ -141,7 +143,7 @@ def test_the_pdf_sheet_scans_too(
 
 
 def test_scanning_the_card_before_joining_the_wifi_fills_in_the_number(
-    page, simulator, session_factory, settings, venues, batch, portal_url
+    page, simulator, session_factory, settings, venues, batch, portal_url, radius
 ) -> None:
     code, pin = next(iter(batch[1].items()))
     link = f"{portal_url}/login?code={code}"
@@ -160,5 +162,7 @@ def test_scanning_the_card_before_joining_the_wifi_fills_in_the_number(
     assert page.input_value("#code") == code
     page.fill("#pin", pin)
     page.click("#voucher-form button[type=submit]")
-    page.wait_for_url(f"{simulator.url}/news")
+    wait_for_login(
+        page, simulator, "02:AA:BB:CC:DD:71", f"{simulator.url}/news", radius
+    )
     assert "Online" in page.content()

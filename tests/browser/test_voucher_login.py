@@ -11,6 +11,8 @@ from hotspot.db import transaction
 from hotspot.models import LoginTicket, RadiusSession
 from tests import factories
 
+from .router_login import wait_for_login
+
 pytestmark = pytest.mark.browser
 
 MAC = "02:AA:BB:CC:DD:01"
@@ -25,7 +27,7 @@ def _arrive(page, simulator, mac: str) -> None:
 
 
 def test_voucher_login_through_the_router(
-    page, simulator, venues, settings, session_factory
+    page, simulator, venues, settings, session_factory, radius
 ):
     with transaction(session_factory) as s:
         v = factories.voucher(
@@ -42,7 +44,7 @@ def test_voucher_login_through_the_router(
     page.click("#voucher-form button[type=submit]")
     # The portal posts the ticket back to the router, which asks FreeRADIUS and
     # then lets the guest through to the page they wanted.
-    page.wait_for_url(f"{simulator.url}/news")
+    wait_for_login(page, simulator, MAC, f"{simulator.url}/news", radius)
     assert "Online" in page.content()
 
     with session_factory() as s:
