@@ -164,6 +164,7 @@ class HotspotApp:
             # not a page: must not issue a new CHAP challenge for the device
             raise NotFound()
         device, is_new = self._device_of(request)
+        self.router.note(device, f"{request.method} {path}")
         if path == "/login":
             response = self._login(request, device)
         elif path == "/logout":
@@ -237,7 +238,8 @@ class HotspotApp:
             error = stored
         chap_id = chap_challenge = ""
         if "http-chap" in self.config.login_by:
-            ident, challenge = self.router.issue_chap_challenge(device)
+            why = f"(login page for {request.method} {request.path})"
+            ident, challenge = self.router.issue_chap_challenge(device, why)
             chap_id, chap_challenge = (
                 mikrotik_octal(bytes([ident])),
                 mikrotik_octal(challenge),

@@ -48,6 +48,9 @@ PACKET_SIZE = 1000
 
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 
+#: Events kept per device (:attr:`Device.events`).
+HISTORY = 50
+
 
 @dataclass
 class RouterConfig:
@@ -164,6 +167,12 @@ class Device:
     #: Per-device traffic rates overriding the router's (bytes/s).
     rate_down: int | None = None
     rate_up: int | None = None
+    #: What happened to the device, newest last: the login pages it was given
+    #: (each a new CHAP challenge) and each login with what RADIUS answered
+    #: (:meth:`Router.history`), to explain a login that failed.
+    events: deque[str] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    #: Login pages rendered for the device (CHAP challenges issued).
+    challenges: int = 0
 
 
 def parse_bitrate(text: str) -> int:
@@ -397,12 +406,30 @@ class Router:
         with self._lock:
             return self._devices.get(format_mac(mac))
 
-    def issue_chap_challenge(self, device: Device) -> tuple[int, bytes]:
-        """Create the CHAP id and challenge for a new login page, remembering them."""
+    def issue_chap_challenge(self, device: Device, why: str = "") -> tuple[int, bytes]:
+        """Create the CHAP id and challenge for a new login page, remembering them
+        (``why``: what the page is for, in the device's :meth:`history`)."""
         chap_id, challenge = secrets.randbelow(256), secrets.token_bytes(16)
         with self._lock:
             device.chap_id, device.chap_challenge = chap_id, challenge
+            device.challenges += 1
+            self.note(device, f"CHAP challenge #{device.challenges} {why}".rstrip())
         return chap_id, challenge
+
+    def note(self, device: Device, text: str) -> None:
+        """One line of the device's history, with the wall-clock time."""
+        now = time.time()
+        millis = int(now * 1000) % 1000
+        stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{millis:03d}"
+        with self._lock:
+            device.events.append(f"{stamp} {text}")
+
+    def history(self, mac: str) -> list[str]:
+        """The device's recent events, oldest first (empty for an unknown MAC):
+        what to look at when a login did not go as expected."""
+        with self._lock:
+            device = self._devices.get(format_mac(mac))
+            return list(device.events) if device else []
 
     def pop_error(self, device: Device) -> str:
         """Return the error to show on the device's next login page, clearing it."""
@@ -484,6 +511,7 @@ class Router:
         with self._lock:
             chap_id, challenge = device.chap_id, device.chap_challenge
             device.chap_id = device.chap_challenge = None
+            pending = device.challenges if challenge else None
         chap = None
         login_by = self.config.login_by
         if (
@@ -493,8 +521,11 @@ class Router:
             and _HEX32.match(password)
         ):
             chap = (chap_id, bytes.fromhex(password), challenge)
+        what = f"login user={username} " + (
+            f"CHAP (challenge #{pending})" if chap else f"PAP (challenge #{pending})"
+        )
         if not username or (chap is None and "http-pap" not in login_by):
-            return self._fail(device, ERROR_INVALID_LOGIN)
+            return self._fail(device, ERROR_INVALID_LOGIN, note=what)
 
         session_id = self._new_session_id()
         try:
@@ -507,14 +538,16 @@ class Router:
                 session_id=session_id,
                 extra={"WISPr-Logoff-URL": link_logout} if link_logout else None,
             )
-        except RadiusTimeout:
-            return self._fail(device, ERROR_RADIUS_TIMEOUT)
+        except RadiusTimeout as err:
+            return self._fail(device, ERROR_RADIUS_TIMEOUT, note=f"{what}: {err}")
         except RadiusError as err:
             log.warning("RADIUS error for user=%s: %s", username, err)
-            return self._fail(device, ERROR_RADIUS_TIMEOUT)
+            return self._fail(device, ERROR_RADIUS_TIMEOUT, note=f"{what}: {err}")
+        what += f": {result.code_name} after {result.elapsed * 1000:.0f} ms"
         if not result.accepted:
             error = result.reply_message or ERROR_INVALID_LOGIN
-            return self._fail(device, error, result)
+            return self._fail(device, error, result, note=what)
+        self.note(device, f"{what}, session {session_id}")
         session = self._open_session(device, username, session_id, result)
         return LoginResult(ok=True, session=session, auth=result)
 
@@ -526,10 +559,16 @@ class Router:
         return self._open_session(device, username, self._new_session_id(), accept)
 
     def _fail(
-        self, device: Device, error: str, auth: AuthResult | None = None
+        self,
+        device: Device,
+        error: str,
+        auth: AuthResult | None = None,
+        *,
+        note: str = "",
     ) -> LoginResult:
         with self._lock:
             device.last_error = error
+            self.note(device, f"{note}: {error!r}" if note else repr(error))
         return LoginResult(ok=False, error=error, auth=auth)
 
     def _open_session(

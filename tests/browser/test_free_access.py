@@ -29,6 +29,8 @@ from portal import create_app
 from tests import factories
 from tests.radius.conftest import new_loopback_ip, wait_until
 
+from .router_login import join_wifi, wait_for_login
+
 pytestmark = pytest.mark.browser
 
 PHONE = "998935557070"
@@ -104,8 +106,7 @@ def free_venue(settings, session_factory, radius, tmp_path) -> Iterator[FreeVenu
 
 
 def arrive(page, venue: FreeVenue, mac: str, path: str = "/news") -> None:
-    page.goto(f"{venue.sim.url}/_sim/device?mac={mac}")
-    page.goto(f"{venue.sim.url}{path}")
+    join_wifi(page, venue.sim, mac, path)
     page.wait_for_selector("#free-tab")
     page.click("#free-tab")
     page.wait_for_selector("#free-title")
@@ -145,7 +146,7 @@ def identify_by_phone(page, venue: FreeVenue) -> None:
 
 
 def test_used_up_until_the_reset_and_no_fresh_allowance_for_a_new_mac(
-    browser, free_venue, session_factory
+    browser, free_venue, session_factory, radius
 ):
     first = browser.new_context().new_page()
     arrive(first, free_venue, "02:AA:BB:CC:70:01")
@@ -155,7 +156,8 @@ def test_used_up_until_the_reset_and_no_fresh_allowance_for_a_new_mac(
     identify_by_phone(first, free_venue)
     assert "3s" in first.inner_text("#free-terms")
     press_free(first)
-    first.wait_for_url(f"{free_venue.sim.url}/news")
+    news = f"{free_venue.sim.url}/news"
+    wait_for_login(first, free_venue.sim, "02:AA:BB:CC:70:01", news, radius)
     assert "Online" in first.content()
     voucher = used_up(session_factory)  # Session-Timeout 3: the router cut it
 
@@ -177,7 +179,8 @@ def test_used_up_until_the_reset_and_no_fresh_allowance_for_a_new_mac(
     free_venue.clock.advance(hours=1)
     arrive(second, free_venue, "06:AA:BB:CC:70:02", "/maps")
     press_free(second)
-    second.wait_for_url(f"{free_venue.sim.url}/maps")
+    maps = f"{free_venue.sim.url}/maps"
+    wait_for_login(second, free_venue.sim, "06:AA:BB:CC:70:02", maps, radius)
     assert "Online" in second.content()
     second.context.close()
     first.context.close()
@@ -194,7 +197,7 @@ def _png() -> bytes:
 
 
 def test_the_free_button_appears_after_the_ad_and_a_post_before_it_is_refused(
-    browser, free_venue, session_factory
+    browser, free_venue, session_factory, radius
 ):
     from hotspot.services.ads import add_banner
 
@@ -231,7 +234,8 @@ def test_the_free_button_appears_after_the_ad_and_a_post_before_it_is_refused(
     assert page.locator("#ad-wait").is_hidden()
     press_free(page)
     # Online, the router's redirect brings the guest to the advertiser's page.
-    page.wait_for_url("https://shop.example/sale")
+    mac = "02:AA:BB:CC:71:01"
+    wait_for_login(page, free_venue.sim, mac, "https://shop.example/sale", radius)
     assert page.inner_text("#shop") == "Sale"
     with session_factory() as s:
         online = s.scalar(

@@ -13,14 +13,23 @@ import pytest
 from hotspot.db import transaction
 from tests import factories
 
+from .router_login import (
+    arrival_url,
+    explained,
+    join_wifi,
+    tab_shown,
+    wait_for_login,
+)
+
 pytestmark = pytest.mark.browser
 
 MAC = "02:AA:BB:CC:DD:7A"
+MAC_HIDDEN = "02:AA:BB:CC:DD:7B"
 OPEN_SECONDS = 45
 
 
 def test_a_keepalive_card_lands_on_the_status_page_which_pings(
-    page, simulator, venues, settings, session_factory, portal_url
+    page, simulator, venues, settings, session_factory, portal_url, radius
 ):
     with transaction(session_factory) as s:
         owner = s.merge(venues["a"].owner)
@@ -34,14 +43,13 @@ def test_a_keepalive_card_lands_on_the_status_page_which_pings(
             pings.append(time.monotonic()) if r.url.endswith("/status/ping") else None
         ),
     )
-    page.goto(f"{simulator.url}/_sim/device?mac={MAC}")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, MAC, "/news")
     page.wait_for_selector("#phone-form")
     page.click("#voucher-section summary")
     page.fill("#code", v.code)
     page.fill("#pin", v.pin)
     page.click("#voucher-form button[type=submit]")
-    page.wait_for_url(f"{portal_url}/status")
+    wait_for_login(page, simulator, MAC, f"{portal_url}/status", radius)
     # Until the router's Accounting-Start is stored it says "Connecting…".
     page.wait_for_selector("text=You are online")
     assert page.locator("#logout").get_attribute("href") == f"{simulator.url}/logout"
@@ -64,10 +72,8 @@ HIDDEN_SECONDS = int(os.environ.get("HOTSPOT_KEEPALIVE_HIDDEN_SECONDS", "45"))
 FROZEN_SECONDS = 30
 
 
-def _log_in_with_the_card(tab, simulator, portal_url, card) -> None:
-    tab.goto(f"{simulator.url}/_sim/device?mac=02:AA:BB:CC:DD:7B")
-    tab.wait_for("document.readyState === 'complete'")
-    tab.goto(f"{simulator.url}/news")
+def _log_in_with_the_card(tab, simulator, portal_url, card, radius) -> None:
+    tab.goto(arrival_url(simulator, MAC_HIDDEN, "/news"))
     tab.wait_for("!!document.querySelector('#voucher-form')")
     tab.eval(
         "document.querySelector('#voucher-section').open = true;"
@@ -75,12 +81,13 @@ def _log_in_with_the_card(tab, simulator, portal_url, card) -> None:
         f"document.querySelector('#pin').value = {card.pin!r};"
         "document.querySelector('#voucher-form button[type=submit]').click()"
     )
-    tab.wait_for(f"location.href === {portal_url + '/status'!r}")
+    with explained(simulator, MAC_HIDDEN, tab_shown(tab), radius):
+        tab.wait_for(f"location.href === {portal_url + '/status'!r}")
     tab.wait_for("document.body.innerText.includes('You are online')", timeout=20)
 
 
 def test_a_hidden_then_frozen_status_page(
-    simulator, venues, settings, session_factory, portal_url
+    simulator, venues, settings, session_factory, portal_url, radius
 ):
     """The page really hidden (another tab in front) keeps pinging, its timers
     throttled; frozen (a phone's screen off) it sends nothing, and pings at once
@@ -95,7 +102,7 @@ def test_a_hidden_then_frozen_status_page(
     chromium = Chromium()
     try:
         tab = chromium.open("about:blank")
-        _log_in_with_the_card(tab, simulator, portal_url, card)
+        _log_in_with_the_card(tab, simulator, portal_url, card, radius)
 
         def pings() -> list[float]:
             return tab.requests(lambda url: url.endswith("/status/ping"))

@@ -13,12 +13,13 @@ from hotspot.db import transaction
 from hotspot.models import Identification, Owner, SmsMessage
 from hotspot.services.identification import blacklist_phone, import_registrations
 
+from .router_login import explained, join_wifi, page_shown, wait_for_login
+
 pytestmark = pytest.mark.browser
 
 
 def _arrive(page, simulator, mac: str) -> None:
-    page.goto(f"{simulator.url}/_sim/device?mac={mac}")
-    page.goto(f"{simulator.url}/weather")
+    join_wifi(page, simulator, mac, "/weather")
     page.wait_for_selector("#phone-form")
 
 
@@ -29,7 +30,7 @@ def _last_code(eskiz, phone: str) -> str:
 
 
 def test_phone_code_login_and_return_within_24_hours(
-    page, simulator, eskiz, session_factory
+    page, simulator, eskiz, session_factory, radius
 ):
     mac, phone = "02:AA:BB:CC:EE:01", "998935550101"
     _arrive(page, simulator, mac)
@@ -48,7 +49,7 @@ def test_phone_code_login_and_return_within_24_hours(
     assert page.locator("#error").is_visible()
     page.fill("#otp", code)
     page.click("#code-form button[type=submit]")
-    page.wait_for_url(f"{simulator.url}/weather")
+    wait_for_login(page, simulator, mac, f"{simulator.url}/weather", radius)
     assert "Online" in page.content()
     with session_factory() as s:
         ident = s.scalar(select(Identification).where(Identification.subject == phone))
@@ -62,7 +63,8 @@ def test_phone_code_login_and_return_within_24_hours(
     page.goto(f"{simulator.url}/news")
     # The router's login page is at /news too: wait for the page it lets through
     # to once the portal has logged the guest in again.
-    page.wait_for_selector("#url")
+    with explained(simulator, mac, page_shown(page), radius):
+        page.wait_for_selector("#url")
     assert page.url == f"{simulator.url}/news" and "Online" in page.content()
     assert len(eskiz.delivered) == sms_count
 
@@ -80,7 +82,7 @@ def test_blacklisted_phone_is_told_politely(
 
 
 def test_hotel_guest_logs_in_with_room_and_surname(
-    page, simulator, venues, session_factory
+    page, simulator, venues, session_factory, radius
 ):
     now = dt.datetime.now(dt.UTC)
     with transaction(session_factory) as s:
@@ -94,7 +96,8 @@ def test_hotel_guest_logs_in_with_room_and_surname(
             f"{(now + dt.timedelta(days=2)).isoformat()}\n",
         )
     try:
-        _arrive(page, simulator, "02:AA:BB:CC:EE:03")
+        mac = "02:AA:BB:CC:EE:03"
+        _arrive(page, simulator, mac)
         page.click("#document-hotel summary")
         page.fill("#reference-hotel", "305")
         page.fill("#surname-hotel", "Smith")
@@ -104,7 +107,7 @@ def test_hotel_guest_logs_in_with_room_and_surname(
         page.fill("#reference-hotel", "305")
         page.fill("#surname-hotel", "tashkentova")
         page.click("#document-form-hotel button[type=submit]")
-        page.wait_for_url(f"{simulator.url}/weather")
+        wait_for_login(page, simulator, mac, f"{simulator.url}/weather", radius)
         assert "Online" in page.content()
     finally:
         with transaction(session_factory) as s:

@@ -18,6 +18,8 @@ from hotspot.db import transaction
 from hotspot.services.vouchers import batch_sheet, generate_vouchers
 from tests import factories
 
+from .router_login import join_wifi, wait_for_login
+
 pytestmark = pytest.mark.browser
 
 CARDS = 13
@@ -141,7 +143,7 @@ def test_the_pdf_sheet_scans_too(
 
 
 def test_scanning_the_card_before_joining_the_wifi_fills_in_the_number(
-    page, simulator, session_factory, settings, venues, batch, portal_url
+    page, simulator, session_factory, settings, venues, batch, portal_url, radius
 ) -> None:
     code, pin = next(iter(batch[1].items()))
     link = f"{portal_url}/login?code={code}"
@@ -152,13 +154,14 @@ def test_scanning_the_card_before_joining_the_wifi_fills_in_the_number(
 
     # Then the guest joins the WiFi and opens a page: the router sends them to the
     # portal, with the card number already there.
-    page.goto(f"{simulator.url}/_sim/device?mac=02:AA:BB:CC:DD:71")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, "02:AA:BB:CC:DD:71", "/news")
     page.wait_for_selector("#phone-form")
     # The card section is open, the number typed in: only the PIN is left.
     assert page.locator("#voucher-section").get_attribute("open") is not None
     assert page.input_value("#code") == code
     page.fill("#pin", pin)
     page.click("#voucher-form button[type=submit]")
-    page.wait_for_url(f"{simulator.url}/news")
+    wait_for_login(
+        page, simulator, "02:AA:BB:CC:DD:71", f"{simulator.url}/news", radius
+    )
     assert "Online" in page.content()

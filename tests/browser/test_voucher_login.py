@@ -11,6 +11,8 @@ from hotspot.db import transaction
 from hotspot.models import LoginTicket, RadiusSession
 from tests import factories
 
+from .router_login import join_wifi, login_pages, router_report, wait_for_login
+
 pytestmark = pytest.mark.browser
 
 MAC = "02:AA:BB:CC:DD:01"
@@ -18,14 +20,16 @@ MAC = "02:AA:BB:CC:DD:01"
 
 def _arrive(page, simulator, mac: str) -> None:
     """The guest joins the WiFi and opens a page: the router redirects to the portal."""
-    page.goto(f"{simulator.url}/_sim/device?mac={mac}")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, mac, "/news")
     page.wait_for_selector("#phone-form")
+    # One login page, whose CHAP challenge the portal answers: no other page of
+    # the router's could have made it stale.
+    assert login_pages(simulator, mac) == 1, router_report(simulator, mac)
     page.click("#voucher-section summary")
 
 
 def test_voucher_login_through_the_router(
-    page, simulator, venues, settings, session_factory
+    page, simulator, venues, settings, session_factory, radius
 ):
     with transaction(session_factory) as s:
         v = factories.voucher(
@@ -42,7 +46,7 @@ def test_voucher_login_through_the_router(
     page.click("#voucher-form button[type=submit]")
     # The portal posts the ticket back to the router, which asks FreeRADIUS and
     # then lets the guest through to the page they wanted.
-    page.wait_for_url(f"{simulator.url}/news")
+    wait_for_login(page, simulator, MAC, f"{simulator.url}/news", radius)
     assert "Online" in page.content()
 
     with session_factory() as s:

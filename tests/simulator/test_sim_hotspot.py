@@ -266,6 +266,17 @@ def test_reject_bounces_back_with_the_error(
     assert radius.requests("Start") == [] and sessions(browser, sim) == []
     # the error is shown once
     assert login_form(browser.get(sim.url + "/")).fields["error"] == ""
+    # ... and kept in the device's history, with the challenge it answered
+    history = sim.router.history(MAC)
+    assert [e.split(" ", 1)[1] for e in history[:4]] == [
+        "GET /news/today",
+        "CHAP challenge #1 (login page for GET /news/today)",
+        "POST /login",
+        "login user=alice CHAP (challenge #1): Access-Reject after "
+        + history[3].split(" after ")[1],
+    ]
+    assert history[3].endswith(" ms: 'wrong password'")
+    assert history[4].endswith("CHAP challenge #2 (login page for POST /login)")
 
 
 def test_silent_radius_gives_routeros_error(
@@ -276,6 +287,9 @@ def test_silent_radius_gives_routeros_error(
     become(browser, sim)
     _, r = login(browser, sim)
     assert login_form(r).fields["error"] == "RADIUS server is not responding"
+    tried = sim.router.history(MAC)[3]
+    assert "login user=alice CHAP (challenge #1): RADIUS server" in tried
+    assert tried.endswith("after 1 tries in 0.1s: 'RADIUS server is not responding'")
 
 
 def test_disconnect_helper(
