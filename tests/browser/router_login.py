@@ -1,14 +1,39 @@
-"""Waiting for a guest's login at the router simulator, and when it does not come,
-saying why: the device's history at the simulated router (each page it asked for,
-each login page with its CHAP challenge, each login and what RADIUS answered), the
-router's error for it, FreeRADIUS's log lines since the wait began and what the
-browser shows."""
+"""A guest's browser at the router simulator: joining the WiFi, and waiting for the
+login at the router; when it does not come, saying why: the device's history at
+the simulated router (each page it asked for, each login page with its CHAP
+challenge, each login and what RADIUS answered), the router's error for it,
+FreeRADIUS's log lines since the wait began and what the browser shows."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
+
+
+def arrival_url(simulator: Any, mac: str, path: str) -> str:
+    """Where a browser goes to join the WiFi as ``mac`` and open ``path``: in one
+    navigation, as a phone does; the router answers with its login page, which
+    submits itself to the portal.
+
+    Never ``/_sim/device`` alone and then the page: that redirects to ``/``, a
+    login page too, whose submission (on its load event) can overtake the second
+    navigation. Then Playwright's goto fails ("interrupted by another navigation"
+    to the portal's /login), or the router has issued a newer CHAP challenge than
+    the one the portal keeps, and the login is refused as a wrong PIN."""
+    return f"{simulator.url}/_sim/device?{urlencode({'mac': mac, 'next': path})}"
+
+
+def join_wifi(page: Any, simulator: Any, mac: str, path: str) -> None:
+    """The guest joins the WiFi as ``mac`` and opens ``path`` (:func:`arrival_url`)."""
+    page.goto(arrival_url(simulator, mac, path))
+
+
+def login_pages(simulator: Any, mac: str) -> int:
+    """How many login pages (CHAP challenges) the router has given the device."""
+    device = simulator.router.find_device(mac)
+    return device.challenges if device is not None else 0
 
 
 def router_report(simulator: Any, mac: str) -> str:

@@ -29,7 +29,7 @@ from portal import create_app
 from tests import factories
 from tests.radius.conftest import new_loopback_ip, wait_until
 
-from .router_login import wait_for_login
+from .router_login import join_wifi, wait_for_login
 
 pytestmark = pytest.mark.browser
 
@@ -106,8 +106,7 @@ def free_venue(settings, session_factory, radius, tmp_path) -> Iterator[FreeVenu
 
 
 def arrive(page, venue: FreeVenue, mac: str, path: str = "/news") -> None:
-    page.goto(f"{venue.sim.url}/_sim/device?mac={mac}")
-    page.goto(f"{venue.sim.url}{path}")
+    join_wifi(page, venue.sim, mac, path)
     page.wait_for_selector("#free-tab")
     page.click("#free-tab")
     page.wait_for_selector("#free-title")

@@ -13,7 +13,13 @@ import pytest
 from hotspot.db import transaction
 from tests import factories
 
-from .router_login import explained, tab_shown, wait_for_login
+from .router_login import (
+    arrival_url,
+    explained,
+    join_wifi,
+    tab_shown,
+    wait_for_login,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +43,7 @@ def test_a_keepalive_card_lands_on_the_status_page_which_pings(
             pings.append(time.monotonic()) if r.url.endswith("/status/ping") else None
         ),
     )
-    page.goto(f"{simulator.url}/_sim/device?mac={MAC}")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, MAC, "/news")
     page.wait_for_selector("#phone-form")
     page.click("#voucher-section summary")
     page.fill("#code", v.code)
@@ -68,9 +73,7 @@ FROZEN_SECONDS = 30
 
 
 def _log_in_with_the_card(tab, simulator, portal_url, card, radius) -> None:
-    tab.goto(f"{simulator.url}/_sim/device?mac={MAC_HIDDEN}")
-    tab.wait_for("document.readyState === 'complete'")
-    tab.goto(f"{simulator.url}/news")
+    tab.goto(arrival_url(simulator, MAC_HIDDEN, "/news"))
     tab.wait_for("!!document.querySelector('#voucher-form')")
     tab.eval(
         "document.querySelector('#voucher-section').open = true;"

@@ -9,6 +9,8 @@ import pytest
 from hotspot.db import transaction
 from tests import factories
 
+from .router_login import join_wifi
+
 pytestmark = pytest.mark.browser
 
 MAC = "02:AA:BB:CC:DD:41"
@@ -21,8 +23,7 @@ def test_language_switch_and_a_translated_error(
     with transaction(session_factory) as s:
         v = factories.voucher(s, venues["a"].owner, settings.pin_key, time="60m")
     # The guest joins the WiFi and opens a page: the router sends them to the portal.
-    page.goto(f"{simulator.url}/_sim/device?mac={MAC}")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, MAC, "/news")
     page.wait_for_selector("#phone-form")
 
     # Chromium's ru-RU locale sends Accept-Language: ru-RU.

@@ -13,14 +13,13 @@ from hotspot.db import transaction
 from hotspot.models import Identification, Owner, SmsMessage
 from hotspot.services.identification import blacklist_phone, import_registrations
 
-from .router_login import explained, page_shown, wait_for_login
+from .router_login import explained, join_wifi, page_shown, wait_for_login
 
 pytestmark = pytest.mark.browser
 
 
 def _arrive(page, simulator, mac: str) -> None:
-    page.goto(f"{simulator.url}/_sim/device?mac={mac}")
-    page.goto(f"{simulator.url}/weather")
+    join_wifi(page, simulator, mac, "/weather")
     page.wait_for_selector("#phone-form")
 
 

@@ -18,7 +18,7 @@ from hotspot.db import transaction
 from hotspot.services.vouchers import batch_sheet, generate_vouchers
 from tests import factories
 
-from .router_login import wait_for_login
+from .router_login import join_wifi, wait_for_login
 
 pytestmark = pytest.mark.browser
 
@@ -154,8 +154,7 @@ def test_scanning_the_card_before_joining_the_wifi_fills_in_the_number(
 
     # Then the guest joins the WiFi and opens a page: the router sends them to the
     # portal, with the card number already there.
-    page.goto(f"{simulator.url}/_sim/device?mac=02:AA:BB:CC:DD:71")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, "02:AA:BB:CC:DD:71", "/news")
     page.wait_for_selector("#phone-form")
     # The card section is open, the number typed in: only the PIN is left.
     assert page.locator("#voucher-section").get_attribute("open") is not None

@@ -11,7 +11,7 @@ from hotspot.db import transaction
 from hotspot.models import LoginTicket, RadiusSession
 from tests import factories
 
-from .router_login import wait_for_login
+from .router_login import join_wifi, login_pages, router_report, wait_for_login
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +20,11 @@ MAC = "02:AA:BB:CC:DD:01"
 
 def _arrive(page, simulator, mac: str) -> None:
     """The guest joins the WiFi and opens a page: the router redirects to the portal."""
-    page.goto(f"{simulator.url}/_sim/device?mac={mac}")
-    page.goto(f"{simulator.url}/news")
+    join_wifi(page, simulator, mac, "/news")
     page.wait_for_selector("#phone-form")
+    # One login page, whose CHAP challenge the portal answers: no other page of
+    # the router's could have made it stale.
+    assert login_pages(simulator, mac) == 1, router_report(simulator, mac)
     page.click("#voucher-section summary")
 
 
