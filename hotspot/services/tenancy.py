@@ -9,6 +9,7 @@ import re
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, DomainError, InvalidInput, NotFound, Text
@@ -60,21 +61,31 @@ def add_router(
         raise InvalidInput("NAS identifier: letters, digits, '.', '_' or '-'")
     ip = _ip(ip_address)
     secret = _secret(secret)
+    _refuse_taken(session, nas_identifier, ip)
+    try:
+        with session.begin_nested():  # the caller's transaction survives a clash
+            router = Router(
+                owner=owner,
+                nas_identifier=nas_identifier,
+                ip_address=ip,
+                radius_secret=secret,
+                require_message_authenticator=require_message_authenticator,
+                title=title or nas_identifier,
+            )
+            session.add(router)
+    except IntegrityError:
+        # Added by someone else since the check (its transaction has committed
+        # by now): say which, as the check would have.
+        _refuse_taken(session, nas_identifier, ip)
+        raise
+    return router
+
+
+def _refuse_taken(session: Session, nas_identifier: str, ip: str) -> None:
     if session.scalar(select(Router.id).where(Router.nas_identifier == nas_identifier)):
         raise AlreadyExists("router %(nas)r exists", nas=nas_identifier)
     if session.scalar(select(Router.id).where(Router.ip_address == ip)):
         raise AlreadyExists("a router with address %(ip)s exists", ip=ip)
-    router = Router(
-        owner=owner,
-        nas_identifier=nas_identifier,
-        ip_address=ip,
-        radius_secret=secret,
-        require_message_authenticator=require_message_authenticator,
-        title=title or nas_identifier,
-    )
-    session.add(router)
-    session.flush()
-    return router
 
 
 class RouterQuota(DomainError):

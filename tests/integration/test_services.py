@@ -56,6 +56,58 @@ def test_add_router(db_session: Session) -> None:
     ) == ("cafe-1", "192.0.2.10", "s3cret!x-16-chars", True, True, "cafe-1")
 
 
+def test_two_owners_adding_one_nas_identifier_at_once(session_factory) -> None:
+    """The second of two simultaneous adds of a NAS identifier waits on the first
+    (its check ran before the first committed) and then gets the same clear
+    refusal as a later add; its transaction goes on."""
+    import threading
+    import time
+
+    from hotspot.db import transaction
+
+    with transaction(session_factory) as s:
+        first_owner, second_owner = factories.owner(s), factories.owner(s)
+    nas = factories.unique("race")
+    first, second = session_factory(), session_factory()
+    outcome: list[BaseException | None] = []
+
+    def add_second() -> None:
+        try:
+            add_router(second, second_owner, nas, "192.0.2.202", "race-secret-16-chars")
+            outcome.append(None)
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            outcome.append(exc)
+
+    try:
+        add_router(first, first_owner, nas, "192.0.2.201", "race-secret-16-chars")
+        racer = threading.Thread(target=add_second)
+        racer.start()
+        with session_factory() as watcher:  # the second insert waits on the first
+            for _ in range(100):
+                waiting = watcher.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE 'INSERT INTO routers%'"
+                    )
+                )
+                watcher.rollback()
+                if waiting:
+                    break
+                time.sleep(0.05)
+        assert waiting, "the second add did not reach its insert"
+        first.commit()
+        racer.join(10)
+        [error] = outcome
+        assert isinstance(error, AlreadyExists), repr(error)
+        assert error.message == f"router {nas!r} exists"
+        assert second.scalar(select(func.count()).select_from(text("routers"))) >= 1
+    finally:
+        second.rollback()
+        second.close()
+        first.close()
+
+
 @pytest.mark.parametrize(
     ("nas_id", "ip", "secret", "match"),
     [
