@@ -149,3 +149,58 @@ def test_only_the_operator(gateway_app, session_factory):
     client = app.test_client()
     log_in(client, make_account(session_factory, "owner", owner).email)
     assert client.get("/admin/sms/gateways").status_code == 403
+
+
+def test_a_hanging_gateway_does_not_hold_the_page(settings, session_factory):
+    """The balances are asked all at once and waited for at most BALANCE_WAIT: a
+    gateway that does not answer for longer shows as still asking, the others
+    with their balance; its late answer is on a later view."""
+    import time
+
+    from portal.admin.gateways import BALANCE_WAIT
+
+    stall = BALANCE_WAIT + 3
+    name_ok, name_slow = f"esk-ok-{SUFFIX}", f"gen-slow-{SUFFIX}"
+    with EskizFake() as eskiz, GenericFake() as slow:
+        eskiz.balance = Decimal("700")
+        slow.stall = stall
+        configs = [
+            gateway_config("eskiz", eskiz, name=name_ok),
+            gateway_config(
+                "generic",
+                slow,
+                name=name_slow,
+                headers={"X-Api-Key": GenericFake.API_KEY},
+                balance_url=slow.url + "/api/v1/balance",
+                balance_path="account.balance",
+                read_timeout=stall + 5,
+            ),
+        ]
+        app = create_app(
+            {"TESTING": True, "WTF_CSRF_ENABLED": False},
+            settings=settings.with_(sms_providers=json.dumps(configs)),
+        )
+        client = app.test_client()
+        log_in(
+            client,
+            make_account(session_factory, "operator", None).email,
+            "/admin/login",
+        )
+        started = time.monotonic()
+        first = client.get("/admin/sms/gateways").text
+        took = time.monotonic() - started
+        assert took < BALANCE_WAIT + 1.5, took
+        assert _cells(first, name_ok)[-1] == "700.00"
+        assert _cells(first, name_slow)[-1] == "asking the gateway…"
+        assert len(slow.requests_to("/api/v1/balance")) == 1
+        # A view meanwhile waits on the same question rather than asking again.
+        again = client.get("/admin/sms/gateways").text
+        assert _cells(again, name_slow)[-1] == "asking the gateway…"
+        assert len(slow.requests_to("/api/v1/balance")) == 1
+        time.sleep(max(0.0, started + stall + 0.5 - time.monotonic()))
+        later = client.get("/admin/sms/gateways").text
+        assert _cells(later, name_slow)[-1] == "2,500.75"
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
