@@ -138,7 +138,48 @@ class Client:
             "identity": self.nas, "error": ""})  # fmt: skip
 
 
-def measure(clients: list[Client], step: object, seconds: float) -> dict[str, float]:
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, all threads) the processes ``pids`` have used."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (PostgreSQL's backends)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class Meters:
+    """Where the CPU of a step goes: the server under test, PostgreSQL (all its
+    processes), the load generator (this process)."""
+
+    def __init__(self, server: int, postmaster: int) -> None:
+        self.server, self.postmaster = server, postmaster
+
+    def read(self) -> tuple[float, float, float]:
+        db = cpu_seconds([self.postmaster, *children(self.postmaster)])
+        return cpu_seconds([self.server]), db, time.process_time()
+
+
+def measure(
+    clients: list[Client], step: object, seconds: float, meters: Meters
+) -> dict[str, float]:
     latencies: list[float] = []
     stop = time.monotonic() + seconds
     lock = threading.Lock()
@@ -153,17 +194,23 @@ def measure(clients: list[Client], step: object, seconds: float) -> dict[str, fl
             latencies.extend(mine)
 
     threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    before = meters.read()
     start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - start
+    after = meters.read()
+    used = [(b - a) * 1000 / len(latencies) for a, b in zip(before, after, strict=True)]
     latencies.sort()
     return {
         "rps": len(latencies) / elapsed,
         "p50": latencies[len(latencies) // 2] * 1000,
         "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+        "server": used[0],
+        "db": used[1],
+        "client": used[2],
     }
 
 
@@ -303,10 +350,12 @@ def main() -> int:
         bare_port, portal_port, floor_port = free_port(), free_port(), free_port()
         procs = [serve("bare", bare_port, env), serve("portal", portal_port, env)]
         procs.append(serve("floor", floor_port, env))
+        postmaster = int((work / "pgdata" / "postmaster.pid").read_text().split()[0])
+        bare_m, portal_m, floor_m = (Meters(p.pid, postmaster) for p in procs)
         results = {}
         bare = [Client(bare_port, n, nas) for n in range(args.clients)]
         results["bare Flask page"] = measure(
-            bare, lambda c: c.request("GET", "/"), args.duration
+            bare, lambda c: c.request("GET", "/"), args.duration, bare_m
         )
         floor = [Client(floor_port, n, nas) for n in range(args.clients)]
         for step, name in (
@@ -315,24 +364,28 @@ def main() -> int:
             ("login", "floor: + one SELECT"),
         ):
             results[name] = measure(
-                floor, lambda c, p=f"/{step}": c.landing(p), args.duration
+                floor, lambda c, p=f"/{step}": c.landing(p), args.duration, floor_m
             )
         guests = [Client(portal_port, n, nas) for n in range(args.clients)]
         for c in guests:
             c.landing()
         results["landing (router's login page)"] = measure(
-            guests, Client.landing, args.duration
+            guests, Client.landing, args.duration, portal_m
         )
         results["ad page (Free tab, banner)"] = measure(
-            guests, lambda c: c.request("GET", "/free"), args.duration
+            guests, lambda c: c.request("GET", "/free"), args.duration, portal_m
         )
-        results["Free login (page + POST)"] = measure(guests, free_login, args.duration)
+        results["Free login (page + POST)"] = measure(
+            guests, free_login, args.duration, portal_m
+        )
         base = results["bare Flask page"]["rps"]
-        print(f"{'':34} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}")
+        print(f"{'':34} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}", end="")
+        print("   CPU ms per request: server  PostgreSQL  client")
         for name, r in results.items():
             print(
                 f"{name:34} {r['rps']:8.0f} {r['rps'] / base:6.2f} "
                 f"{r['p50']:7.1f} {r['p99']:7.1f}"
+                f"{r['server']:28.2f} {r['db']:11.2f} {r['client']:7.2f}"
             )
         buffered = buffered_impressions(url, args.duration)
         print(f"ad impressions, buffered: {buffered:.0f}/s (written in batches)")
