@@ -12,23 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    current_app,
-    flash,
     g,
     make_response,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from hotspot.errors import DomainError
 from hotspot.models import VenueLogo
 from hotspot.venues import (
     BY_NAME,
@@ -36,16 +32,14 @@ from hotspot.venues import (
     MAX_TERMS,
     MAX_WELCOME,
     OwnerPolicy,
-    update_settings,
 )
 
 from ..extensions import db
 from ..guest.forms import DocumentForm, PhoneForm, VoucherForm
-from ..i18n import LANGUAGE_NAMES, error_text, language_links
+from ..i18n import LANGUAGE_NAMES, language_links
 from ..security import csp_nonce
-from ..sms import providers
-from ..staff import audit, staff_required
-from .routes import bp
+from ..staff import staff_required
+from .routes import bp, save_settings
 
 #: The settings this page edits (all in owners.policy but the name).
 LOOK = ("accent_color", "welcome_text", "terms_text", "terms_required", "languages")
@@ -103,17 +97,9 @@ def look() -> Any:
             for k, v in values.items()
             if v != (g.owner.display_name if k == "display_name" else _now(policy, k))
         }
-        try:
-            gateways = [p.name for p in providers(current_app)]
-            update_settings(db.session, g.owner, changes, gateways)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(error_text(exc), "error")
-        else:
-            if changes:
-                audit("settings.update", {"changes": changes})
-            flash(gettext("Settings saved."))
-            return redirect(url_for(".look"))
+        saved = save_settings(changes, ".look")
+        if saved is not None:
+            return saved
     return render_template("cabinet/look.html", form=form)
 
 

@@ -919,18 +919,26 @@ def settings() -> Any:
             and name in request.form
             and field.data != _shown(values.get(name))
         }
-        try:
-            gateways = [p.name for p in providers(current_app)]
-            update_settings(db.session, g.owner, changes, gateways)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(error_text(exc), "error")
-        else:
-            if changes:
-                audit("settings.update", {"changes": changes})
-            flash(gettext("Settings saved."))
-            return redirect(url_for(".settings"))
+        saved = save_settings(changes, ".settings")
+        if saved is not None:
+            return saved
     return render_template("cabinet/settings.html", form=form)
+
+
+def save_settings(changes: dict[str, Any], page: str) -> Any:
+    """Apply a settings form's ``changes`` to the owner's venue (audited): the
+    redirect back to ``page``, or None with the error flashed (nothing changed)."""
+    try:
+        gateways = [p.name for p in providers(current_app)]
+        update_settings(db.session, g.owner, changes, gateways)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(error_text(exc), "error")
+        return None
+    if changes:
+        audit("settings.update", {"changes": changes})
+    flash(gettext("Settings saved."))
+    return redirect(url_for(page))
 
 
 def _shown(value: Any) -> str:
