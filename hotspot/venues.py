@@ -178,7 +178,8 @@ def sms_gateways(owner: Owner | None, chain: Sequence[T]) -> list[T]:
 @dataclass(frozen=True)
 class Setting:
     name: str
-    help: str
+    #: What it is, in words (the cabinet shows it translated).
+    help: Text
     parse: Parser
 
 
@@ -292,20 +293,26 @@ _REGION = re.compile(r"^(\*|[A-Z]{2})$")
 #: What an owner may set, with the bounds the law and the product allow (the same
 #: bounds OwnerPolicy clamps stored values to).
 SETTINGS: tuple[Setting, ...] = (
-    Setting("otp_length", "digits of the SMS code", _whole(4, 6)),
-    Setting("otp_ttl", "seconds an SMS code is valid", _whole(60, MAX_CODE_TTL)),
+    Setting("otp_length", Text("digits of the SMS code"), _whole(4, 6)),
+    Setting("otp_ttl", Text("seconds an SMS code is valid"), _whole(60, MAX_CODE_TTL)),
     Setting(
-        "otp_max_attempts", "wrong codes before a new one is needed", _whole(1, 10)
+        "otp_max_attempts",
+        Text("wrong codes before a new one is needed"),
+        _whole(1, 10),
     ),
-    Setting("sms_cooldown", "seconds before 'send again'", _whole(15, 3600)),
-    Setting("sms_per_phone_hour", "SMS per phone an hour", _whole(1, 100)),
-    Setting("sms_per_mac_hour", "SMS per device an hour", _whole(1, 100)),
-    Setting("sms_per_router_hour", "SMS per router an hour", _whole(1, 100_000)),
-    Setting("sms_per_ip_hour", "SMS per client address an hour", _whole(1, 100_000)),
-    Setting("sms_router_daily_budget", "SMS per router a day", _whole(1, 1_000_000)),
+    Setting("sms_cooldown", Text("seconds before 'send again'"), _whole(15, 3600)),
+    Setting("sms_per_phone_hour", Text("SMS per phone an hour"), _whole(1, 100)),
+    Setting("sms_per_mac_hour", Text("SMS per device an hour"), _whole(1, 100)),
+    Setting("sms_per_router_hour", Text("SMS per router an hour"), _whole(1, 100_000)),
+    Setting(
+        "sms_per_ip_hour", Text("SMS per client address an hour"), _whole(1, 100_000)
+    ),
+    Setting(
+        "sms_router_daily_budget", Text("SMS per router a day"), _whole(1, 1_000_000)
+    ),
     Setting(
         "phone_regions",
-        "regions whose phone numbers are accepted",
+        Text("regions whose phone numbers are accepted"),
         _names(
             lambda r: bool(_REGION.match(r)),
             Text("region codes like UZ,KZ, or * for any"),
@@ -314,49 +321,57 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "documents",
-        "document logins offered",
+        Text("document logins offered"),
         _names(lambda d: d in ("hotel", "ticket"), Text("hotel and/or ticket"), True),
     ),
-    Setting("ticket_pattern", "what a travel ticket number looks like", _pattern),
+    Setting("ticket_pattern", Text("what a travel ticket number looks like"), _pattern),
     Setting(
         "document_attempts_per_reference",
-        "document logins an hour per room or ticket number that match nothing",
+        Text("document logins an hour per room or ticket number that match nothing"),
         _whole(1, 20),
     ),
     Setting(
         "document_attempts_per_ip",
-        "document logins an hour per client address that match nothing",
+        Text("document logins an hour per client address that match nothing"),
         _whole(1, 100_000),
     ),
     Setting(
         "document_attempts_per_router",
-        "document logins an hour per router that match nothing",
+        Text("document logins an hour per router that match nothing"),
         _whole(1, 100_000),
     ),
     Setting(
         "identification_hours",
-        "hours an identification lasts",
+        Text("hours an identification lasts"),
         _whole(1, MAX_IDENTIFICATION_HOURS),
     ),
-    Setting("guest_access", "the portal's Free button (with guest_tariff)", _switch),
+    Setting(
+        "guest_access", Text("the portal's Free button (with guest_tariff)"), _switch
+    ),
     Setting(
         "guest_identification",
-        "guests identify (phone or document) before Free access",
+        Text("guests identify (phone or document) before Free access"),
         _switch,
     ),
-    Setting("ad_delay", "seconds an ad is shown before Free access", _whole(0, 120)),
-    Setting("accent_color", "the portal's colour", _color),
-    Setting("welcome_text", "a welcome shown to guests", _text(MAX_WELCOME)),
-    Setting("terms_text", "the terms of use shown to guests", _text(MAX_TERMS)),
-    Setting("terms_required", "guests accept the terms before Free access", _switch),
+    Setting(
+        "ad_delay", Text("seconds an ad is shown before Free access"), _whole(0, 120)
+    ),
+    Setting("accent_color", Text("the portal's colour"), _color),
+    Setting("welcome_text", Text("a welcome shown to guests"), _text(MAX_WELCOME)),
+    Setting("terms_text", Text("the terms of use shown to guests"), _text(MAX_TERMS)),
+    Setting(
+        "terms_required", Text("guests accept the terms before Free access"), _switch
+    ),
     Setting(
         "languages",
-        "the languages the portal offers",
+        Text("the languages the portal offers"),
         _names(
             lambda x: x in GUEST_LANGUAGES, Text("uz, uz_Cyrl, ru and/or en"), False
         ),
     ),
-    Setting("timezone", "the venue's time zone, for times shown to guests", _timezone),
+    Setting(
+        "timezone", Text("the venue's time zone, for times shown to guests"), _timezone
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 #: Settings stored outside owners.policy.

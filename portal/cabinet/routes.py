@@ -59,7 +59,7 @@ from hotspot.venues import SETTINGS, owner_timezone, update_settings, venue_sett
 
 from ..charts import bar_chart
 from ..extensions import db
-from ..i18n import error_text
+from ..i18n import error_text, translate
 from ..pages import all_rows, csv_response, keyset_list, keyset_paginate, paginate
 from ..security import csp_nonce
 from ..sms import providers
@@ -896,7 +896,7 @@ def _settings_form(values: dict[str, Any]) -> SettingsForm:
         pass
 
     for s in (*SETTINGS,):
-        setattr(Form, s.name, StringField(s.name, description=s.help))
+        setattr(Form, s.name, StringField(s.name, description=translate(s.help)))
     for name in ("display_name", "timezone", "guest_tariff"):
         setattr(Form, name, StringField(name))
     shown = {

@@ -149,6 +149,28 @@ def test_a_settings_error_is_in_the_cabinet_language(owner_client):
     )
 
 
+@pytest.mark.parametrize(
+    ("locale", "described"),
+    [
+        ("ru", "сколько секунд действует SMS-код"),
+        ("uz", "SMS kod necha soniya amal qiladi"),
+        ("uz_Cyrl", "SMS код неча сония амал қилади"),
+        ("en", "seconds an SMS code is valid"),
+    ],
+)
+def test_the_settings_are_described_in_the_cabinet_language(
+    owner_client, locale, described
+):
+    """Each setting's description (the core's words) is translated, and no other
+    language's is left on the page."""
+    client, _, _ = owner_client
+    page = client.get(f"/cabinet/settings?lang={locale}").text
+    assert described in page
+    for other in ("seconds an SMS code is valid", "сколько секунд действует SMS-код"):
+        if other != described:
+            assert other not in page
+
+
 def test_weight_switch_delete_and_delay_need_the_token(owner_client, session_factory):
     client, owner, _ = owner_client
     _upload(client, png())
