@@ -94,12 +94,15 @@ class Nfacctd:
     def stop(self) -> None:
         if self.proc is None:
             return
-        # SIGTERM to the group: the core and its PostgreSQL plugin.
+        # SIGINT to the core: pmacct's graceful stop (docs/SIGNALS). The core
+        # passes it to its plugin, which writes what it holds first. SIGTERM to
+        # the group was not: nothing exited until the SIGKILL 10 s later, and
+        # that lost the flows of the last refresh interval.
         import os
         import signal
 
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.kill(self.proc.pid, signal.SIGINT)
         except ProcessLookupError:
             pass
         try:

@@ -315,6 +315,36 @@ def test_netflow_v9_by_the_rfc_count_is_stored_whole(nfacctd, flow_factory, venu
     assert rows[0]["start"] == flows._utc(base + 2 * MIN), rows
 
 
+def test_stopping_the_collector_writes_the_flows_it_holds(
+    flow_settings, flow_factory, venue, tmp_path
+):
+    """nfacctd writes its cache every refresh interval (60 s here). A stop in
+    between writes what it holds, and the stop is quick."""
+    import socket
+
+    from devstack.nfacctd import Nfacctd
+    from devstack.postgres import free_port
+
+    base = T0 - 240 * MIN
+    with transaction(flow_factory) as s:
+        flows.ensure_partitions(s, base, 0)
+    port = free_port(kind=socket.SOCK_DGRAM)
+    collector = Nfacctd(flow_settings.with_(flow_port=port, flow_refresh=60), tmp_path)
+    collector.start()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            packet = _v9_packet(81, base + MIN, "10.5.51.31", 43001, count=2)
+            sender.sendto(packet, ("127.0.0.1", port))
+        time.sleep(1.5)  # received; the next write is a minute away
+        assert _count(flow_factory, base, base + 40 * MIN) == 0, collector.log()
+    finally:
+        started = time.monotonic()
+        collector.stop()
+        took = time.monotonic() - started
+    assert _count(flow_factory, base, base + 40 * MIN) == 1, collector.log()
+    assert took < 5, took
+
+
 def test_partitions_past_retention_are_dropped(flow_factory, flow_settings):
     now = dt.datetime(2031, 3, 10, 12, tzinfo=dt.UTC)
     old = now - dt.timedelta(days=40)
