@@ -5,6 +5,9 @@ the same way (waitress, 8 threads, its own process), at 64 concurrent clients; a
 the rate of ad impressions, through the portal's buffer (batched writes) and one by
 one (one statement and one commit each, as when the buffer is off).
 
+Then the three pages again in open loop: requests due at half the rate each page
+just managed, as guests arrive, with the latency counted from when each was due.
+
 Targets (the issue): each page >= 0.5x the bare page's throughput with p99 <= 50 ms;
 impressions >= 5,000/s. Everything runs on 127.0.0.1 in a temporary directory.
 """
@@ -178,16 +181,36 @@ class Meters:
 
 
 def measure(
-    clients: list[Client], step: object, seconds: float, meters: Meters
+    clients: list[Client],
+    step: object,
+    seconds: float,
+    meters: Meters,
+    rate: float | None = None,
 ) -> dict[str, float]:
+    """Closed loop (``rate`` None): every client sends its next request as soon as
+    the last is answered, the most the server can do. Open loop: requests are due
+    at ``rate`` a second, as guests arrive, whether or not earlier ones are
+    answered; each latency counts from when the request was due, so a request that
+    waited for a free client counts its wait (no coordinated omission)."""
     latencies: list[float] = []
-    stop = time.monotonic() + seconds
+    start = time.perf_counter()
+    stop = start + seconds
     lock = threading.Lock()
+    due = iter(range(1 << 62))
 
     def run(c: Client) -> None:
         mine = []
-        while time.monotonic() < stop:
-            t = time.perf_counter()
+        while True:
+            if rate is None:
+                t = time.perf_counter()
+            else:
+                with lock:
+                    t = start + next(due) / rate
+                if t >= stop:
+                    break
+                time.sleep(max(0.0, t - time.perf_counter()))
+            if t >= stop:
+                break
             step(c)  # type: ignore[operator]
             mine.append(time.perf_counter() - t)
         with lock:
@@ -195,12 +218,11 @@ def measure(
 
     threads = [threading.Thread(target=run, args=(c,)) for c in clients]
     before = meters.read()
-    start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - start
+    elapsed = time.perf_counter() - start
     after = meters.read()
     used = [(b - a) * 1000 / len(latencies) for a, b in zip(before, after, strict=True)]
     latencies.sort()
@@ -378,12 +400,24 @@ def main() -> int:
         results["Free login (page + POST)"] = measure(
             guests, free_login, args.duration, portal_m
         )
+        # The same pages as guests arrive, at half of what each just managed:
+        # the latency a guest sees on a busy, not saturated, portal.
+        for name, page in (
+            ("landing (router's login page)", Client.landing),
+            ("ad page (Free tab, banner)", lambda c: c.request("GET", "/free")),
+            ("Free login (page + POST)", free_login),
+        ):
+            rate = round(results[name]["rps"] / 2)
+            results[f"{name.split(' (')[0]} at {rate}/s arriving"] = measure(
+                guests, page, args.duration, portal_m, rate=rate
+            )
         base = results["bare Flask page"]["rps"]
         print(f"{'':34} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}", end="")
         print("   CPU ms per request: server  PostgreSQL  client")
         for name, r in results.items():
+            ratio = "" if "arriving" in name else f"{r['rps'] / base:.2f}"
             print(
-                f"{name:34} {r['rps']:8.0f} {r['rps'] / base:6.2f} "
+                f"{name:34} {r['rps']:8.0f} {ratio:>6} "
                 f"{r['p50']:7.1f} {r['p99']:7.1f}"
                 f"{r['server']:28.2f} {r['db']:11.2f} {r['client']:7.2f}"
             )
