@@ -325,6 +325,44 @@ def buffered_impressions(url: str, seconds: float, threads: int = 8) -> float:
     return sum(done) / elapsed
 
 
+PAGES = ("landing", "ad page", "Free login")
+
+
+def verdict(results: dict[str, dict[str, float]], buffered: float) -> None:
+    """The issue's targets, and the same pages judged against the floor and at half
+    their capacity (the measures a restated target could use)."""
+    bare = results["bare Flask page"]
+    floor = results["floor: + one SELECT"]["rps"]
+    closed = {n.split(" (")[0]: r for n, r in results.items() if " (" in n}
+    arriving = {n.split(" at ")[0]: r for n, r in results.items() if "arriving" in n}
+
+    def line(title: str, cells: list[tuple[str, bool]]) -> None:
+        marks = ", ".join(f"{text} {'yes' if ok else 'no'}" for text, ok in cells)
+        print(f"{title}: {marks}")
+
+    print(f"bare page's own p99: {bare['p99']:.0f} ms")
+    line(
+        "target >= 0.5x bare, p99 <= 50 ms",
+        [
+            (
+                f"{p} {closed[p]['rps'] / bare['rps']:.2f}x {closed[p]['p99']:.0f} ms",
+                closed[p]["rps"] >= bare["rps"] / 2 and closed[p]["p99"] <= 50,
+            )
+            for p in PAGES
+        ],
+    )
+    line(
+        ">= 0.5x the floor (session + one SELECT)",
+        [(f"{p} {closed[p]['rps'] / floor:.2f}x", closed[p]["rps"] >= floor / 2)
+         for p in PAGES],
+    )  # fmt: skip
+    line(
+        "p99 <= 50 ms arriving at half capacity",
+        [(f"{p} {arriving[p]['p99']:.0f} ms", arriving[p]["p99"] <= 50) for p in PAGES],
+    )
+    line("impressions >= 5,000/s", [(f"{buffered:.0f}/s", buffered >= 5000)])
+
+
 def serve(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-c", _SERVE, kind, str(port)], env=env)
     for _ in range(100):
@@ -427,6 +465,7 @@ def main() -> int:
             f"ad impressions, one by one: {impressions(url, args.duration):.0f}/s "
             "(one insert and one commit each)"
         )
+        verdict(results, buffered)
     finally:
         for p in procs:
             p.terminate()
