@@ -115,3 +115,28 @@ def test_bytes_after_a_nul_reach_neither_the_check_nor_the_module(
     reply = send_access(settings, venue, attrs, 70, card.pin.encode())
     assert wire.reply_code(reply) == wire.ACCESS_REJECT
     assert all("not UTF-8" in ln for ln in _lines(radius_log)), radius_log.text()
+
+
+def test_valid_values_the_stock_check_refuses_still_log_in(
+    radius, settings, venues, radius_log, make_voucher
+):
+    """The stock utf8 module passes nearly every request at once, and refuses
+    control characters, which Python decodes. Such a request, and one with Cyrillic
+    values, goes on to log in as before, and nothing is logged."""
+    venue = venues["a"]
+    card = make_voucher("a", time="1h")
+    for i, extra in enumerate(
+        [
+            [(32, "Кафе Сомса".encode())],  # NAS-Identifier, valid UTF-8
+            [(30, b"cafe\thall")],  # Called-Station-Id with a tab
+            [(32, "Кафе\x7f".encode()), (30, b"hall\x01")],
+        ]
+    ):
+        attrs = [
+            (wire.USER_NAME, card.code.encode()),
+            (wire.CALLING_STATION_ID, b"02:00:00:00:51:04"),
+            *extra,
+        ]
+        reply = send_access(settings, venue, attrs, 80 + i, card.pin.encode())
+        assert wire.reply_code(reply) == wire.ACCESS_ACCEPT, extra
+    assert not _lines(radius_log), radius_log.text()
