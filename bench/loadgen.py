@@ -215,6 +215,7 @@ class Workload:
     timeout: float = 2.0
     host: str = "127.0.0.1"
     nas_identifier: str = "bench-nas"
+    called_station_id: str = "hotspot1"
     nas_ip: str = "127.0.0.1"
     users: list[AuthUser] = field(default_factory=list)
     sessions: list[AcctSession] = field(default_factory=list)
@@ -277,7 +278,7 @@ class _Builder:
             + attr_ip(NAS_IP_ADDRESS, w.nas_ip)
             + attr_int(NAS_PORT_TYPE, ETHERNET)
             + attr_str(NAS_PORT_ID, "bridge-hotspot")
-            + attr_str(CALLED_STATION_ID, "hotspot1")
+            + attr_str(CALLED_STATION_ID, w.called_station_id)
         )
         self.common = common
 

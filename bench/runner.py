@@ -80,6 +80,9 @@ class Options:
     quiet_wait: float = 15.0
     quiet_cores: float = 0.25
     quiet_budget: float = 60.0
+    #: The hotspot's name the routers send (a Cyrillic one takes the UTF-8 check's
+    #: path for non-ASCII values).
+    called_station_id: str = "hotspot1"
 
 
 QUICK = dict(
@@ -185,6 +188,11 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
     p.add_argument(
         "--quiet-budget", type=float, help="seconds of such waiting in all (60)"
     )
+    p.add_argument(
+        "--called-station-id",
+        help="the hotspot's name in every request (hotspot1; e.g. хотспот1 for "
+        "the UTF-8 check's path of non-ASCII values)",
+    )
     args = p.parse_args(argv)
     o = Options(**QUICK) if args.quick else Options()  # type: ignore[arg-type]
     for name in (
@@ -198,6 +206,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, argparse.Namespace]:
         "codes",
         "quiet_wait",
         "quiet_budget",
+        "called_station_id",
     ):
         if getattr(args, name) is not None:
             setattr(o, name, getattr(args, name))
@@ -574,6 +583,7 @@ class Bench:
             warmup=warmup,
             users=users,
             watch=self._watch(t),
+            called_station_id=self.o.called_station_id,
         )
         server = self._server(t)
         offset = server.log_path.stat().st_size
@@ -657,6 +667,7 @@ class Bench:
                 sessions=sessions,
                 step_time=ACCT_STEP,
                 watch=self._watch(t),
+                called_station_id=self.o.called_station_id,
                 prebuild=int(guess * (duration + warmup) / n) + 64,
             )
             r = run_load(w)
